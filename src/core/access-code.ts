@@ -1,0 +1,113 @@
+// The access-code model of mqtt-api.md. Pure data: no I/O here.
+
+export type AccessCodeType = 'ongoing' | 'time_bound';
+export type AccessCodeStatus = 'setting' | 'set' | 'unset' | 'removing' | 'unknown';
+
+export type AccessCodeErrorCode =
+  | 'failed_to_set_on_device'
+  | 'failed_to_remove_from_device'
+  | 'duplicate_code_on_device'
+  | 'no_space_for_access_code_on_device'
+  | 'bad_code_on_device'
+  | 'unsupported_by_device';
+
+export type AccessCodeWarningCode =
+  | 'delay_in_setting_on_device'
+  | 'delay_in_removing_from_device'
+  | 'code_modified_externally';
+
+export interface AccessCodeError {
+  error_code: AccessCodeErrorCode;
+  message: string;
+  created_at: string;
+}
+
+export interface AccessCodeWarning {
+  warning_code: AccessCodeWarningCode;
+  message: string;
+  created_at: string;
+}
+
+/** A time window in epoch milliseconds; both ends or none. */
+export interface TimeWindow {
+  starts_at: number;
+  ends_at: number;
+}
+
+/** A managed access code as the store holds it: the desired state of one PIN on one lock. */
+export interface ManagedCode {
+  access_code_id: string;
+  device_id: string;
+  name: string | null;
+  code: string;
+  type: AccessCodeType;
+  window: TimeWindow | null;
+  status: AccessCodeStatus;
+  is_scheduled_on_device: boolean;
+  allow_external_modification: boolean;
+  is_one_time_use: boolean;
+  prefer_native_scheduling: boolean;
+  common_code_key: string | null;
+  created_at: number;
+  errors: AccessCodeError[];
+  warnings: AccessCodeWarning[];
+  /** Epoch ms of the deletion; a deleted code stays as a tombstone until its slot is cleared. */
+  deleted_at: number | null;
+  /** The DELETE_ACCESS_CODE attempt that waits for the slot to be cleared. */
+  delete_attempt_id: string | null;
+  /** Epoch ms since the code has been waiting for the lock (setting or removing); drives delay/fail. */
+  pending_since: number | null;
+  /** Bumped on every change of what must be on the lock (code, window); lets retries collapse. */
+  revision: number;
+  /**
+   * Set when the bridge stopped trying (permanent refusal, or failed after fail_after_s):
+   * no retry until the code changes or the lock reconnects or reboots.
+   */
+  suspended: boolean;
+}
+
+/** The access_code object of the MQTT contract. */
+export interface AccessCodeView {
+  access_code_id: string;
+  device_id: string;
+  name: string | null;
+  code?: string;
+  type: AccessCodeType;
+  starts_at?: string;
+  ends_at?: string;
+  status: AccessCodeStatus;
+  is_managed: true;
+  is_scheduled_on_device: boolean;
+  is_external_modification_allowed: boolean;
+  is_one_time_use: boolean;
+  common_code_key: string | null;
+  created_at: string;
+  errors: AccessCodeError[];
+  warnings: AccessCodeWarning[];
+}
+
+export const iso = (ms: number): string => new Date(ms).toISOString();
+
+export function toView(code: ManagedCode, includeCode: boolean): AccessCodeView {
+  const view: AccessCodeView = {
+    access_code_id: code.access_code_id,
+    device_id: code.device_id,
+    name: code.name,
+    type: code.type,
+    status: code.status,
+    is_managed: true,
+    is_scheduled_on_device: code.is_scheduled_on_device,
+    is_external_modification_allowed: code.allow_external_modification,
+    is_one_time_use: code.is_one_time_use,
+    common_code_key: code.common_code_key,
+    created_at: iso(code.created_at),
+    errors: code.errors,
+    warnings: code.warnings,
+  };
+  if (includeCode) view.code = code.code;
+  if (code.window) {
+    view.starts_at = iso(code.window.starts_at);
+    view.ends_at = iso(code.window.ends_at);
+  }
+  return view;
+}
