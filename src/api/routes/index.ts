@@ -1,0 +1,25 @@
+// The route table: the Seam API path without its leading slash.
+import type { ApiContext } from '../context.ts';
+import { createAccessCode, deleteAccessCode, getAccessCode, listAccessCodes, updateAccessCode } from './access-codes.ts';
+import { getActionAttempt, listEvents } from './attempts-and-events.ts';
+import { getDevice, listDevices, lockDoor, unlockDoor } from './devices.ts';
+
+export type Route = (ctx: ApiContext, params: unknown) => Record<string, unknown>;
+
+export const ROUTES: Readonly<Record<string, Route>> = {
+  'access_codes/create': createAccessCode,
+  'access_codes/get': getAccessCode,
+  'access_codes/list': listAccessCodes,
+  'access_codes/update': updateAccessCode,
+  'access_codes/delete': deleteAccessCode,
+  'action_attempts/get': getActionAttempt,
+  'devices/list': listDevices,
+  'devices/get': getDevice,
+  'locks/lock_door': lockDoor,
+  'locks/unlock_door': unlockDoor,
+  'events/list': listEvents,
+};
+
+export function addRoutes(extra: Readonly<Record<string, Route>>): void {
+  Object.assign(ROUTES, extra);
+}

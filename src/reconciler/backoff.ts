@@ -1,0 +1,57 @@
+// Exponential backoff with jitter, so that many locks failing together do not retry together.
+
+export interface BackoffPolicy {
+  base_ms: number;
+  max_ms: number;
+}
+
+/** Delay before retry number `failures` (1 = first retry): base·2^(n-1), capped, with ±25 % jitter. */
+export function backoffDelay(failures: number, policy: BackoffPolicy, random: () => number = Math.random): number {
+  const exponential = policy.base_ms * 2 ** Math.min(failures - 1, 30);
+  const capped = Math.min(policy.max_ms, exponential);
+  return Math.round(capped * (0.75 + random() * 0.5));
+}
+
+/** Per-key retry bookkeeping for one lock (in memory: a restart retries at once, which is right). */
+export class RetryBook {
+  private readonly entries = new Map<string, { failures: number; notBefore: number }>();
+
+  constructor(
+    private readonly policy: BackoffPolicy,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  failed(key: string, now: number): number {
+    const failures = (this.entries.get(key)?.failures ?? 0) + 1;
+    const delay = backoffDelay(failures, this.policy, this.random);
+    this.entries.set(key, { failures, notBefore: now + delay });
+    return delay;
+  }
+
+  succeeded(key: string): void {
+    this.entries.delete(key);
+  }
+
+  due(key: string, now: number): boolean {
+    const entry = this.entries.get(key);
+    return entry === undefined || entry.notBefore <= now;
+  }
+
+  failures(key: string): number {
+    return this.entries.get(key)?.failures ?? 0;
+  }
+
+  /** The earliest time a waiting key becomes due, or null. */
+  nextDue(now: number): number | null {
+    let next: number | null = null;
+    for (const { notBefore } of this.entries.values()) {
+      if (notBefore > now && (next === null || notBefore < next)) next = notBefore;
+    }
+    return next;
+  }
+
+  /** Everything may be tried again now (the lock came back). */
+  clear(): void {
+    this.entries.clear();
+  }
+}

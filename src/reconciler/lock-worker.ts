@@ -1,0 +1,213 @@
+// One lock's reconcile loop, level-triggered like a Kubernetes controller: each step reloads the
+// lock's desired codes and observed slots, diffs them and sends at most one command. Whatever
+// happened meanwhile (several updates, a delete, a reboot) is folded into the next diff.
+import type { LockHandle } from '../../drivers/driver.ts';
+import { diffLock } from '../core/diff.ts';
+import type { ManagedCode } from '../core/access-code.ts';
+import { checkDelay, confirmSet, nextDelayCheck, refuseSet } from '../core/lifecycle.ts';
+import { type DesiredCode, type ObservedSlot, type SlotOperation, sameSchedule } from '../core/slot.ts';
+import { belongsOnLock } from '../core/time-window.ts';
+import { RetryBook } from './backoff.ts';
+import { type ReconcileContext, saveCode } from './context.ts';
+import { recordFullReading } from './observations.ts';
+import type { Semaphore } from './semaphore.ts';
+import { runSlotOperation } from './slot-commands.ts';
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+type ReadNeed = 'none' | 'full' | 'reset';
+
+export class LockWorker {
+  private lock: LockHandle | null = null;
+  private readNeed: ReadNeed = 'none';
+  private dirty = false;
+  private running = false;
+  private stopped = false;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly retries: RetryBook;
+  private readonly actions: Array<(lock: LockHandle) => Promise<void>> = [];
+
+  constructor(
+    private readonly ctx: ReconcileContext,
+    readonly deviceId: string,
+    private readonly semaphore: Semaphore,
+  ) {
+    this.retries = new RetryBook(ctx.backoff, ctx.random);
+  }
+
+  attach(lock: LockHandle): void {
+    this.lock = lock;
+  }
+
+  /** The lock (re)connected or rebooted: read its slots before acting, and retry at once. */
+  requestRead(reset: boolean): void {
+    this.readNeed = reset ? 'reset' : this.readNeed === 'reset' ? 'reset' : 'full';
+    this.retries.clear();
+    this.wake();
+  }
+
+  wake(): void {
+    this.dirty = true;
+    if (!this.running && !this.stopped) void this.drain();
+  }
+
+  /** Runs a lock/unlock between slot commands: one command in flight per lock. */
+  runAction(action: (lock: LockHandle) => Promise<void>): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.actions.push((lock) => action(lock).then(resolve, reject));
+      this.wake();
+    });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  /** Resolves once no step is running (for an orderly shutdown). */
+  async idle(): Promise<void> {
+    while (this.running) await new Promise((r) => setTimeout(r, 5));
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.dirty && !this.stopped) {
+        this.dirty = false;
+        const release = await this.semaphore.acquire();
+        try {
+          if (await this.step()) this.dirty = true;
+        } catch (error) {
+          this.ctx.log.error({ err: error, device_id: this.deviceId }, 'reconcile step failed');
+        } finally {
+          release();
+        }
+      }
+    } finally {
+      this.running = false;
+    }
+    this.scheduleWake();
+  }
+
+  /** At most one command. True when it did something and the loop should go on. */
+  private async step(): Promise<boolean> {
+    this.checkDelays();
+    const lock = this.lock;
+    const caps = lock?.capabilities;
+    if (!lock || !lock.online || !caps) return false;
+
+    const action = this.actions.shift();
+    if (action) {
+      await action(lock).catch(() => undefined);
+      return true;
+    }
+    if (this.readNeed !== 'none') {
+      const reset = this.readNeed === 'reset';
+      const readings = await lock.readSlots().catch((error: unknown) => {
+        this.ctx.log.warn({ err: error, device_id: this.deviceId }, 'reading the slots failed; retrying later');
+        return null;
+      });
+      if (readings === null) {
+        this.retries.failed('read', this.ctx.now());
+        return false;
+      }
+      this.readNeed = 'none';
+      recordFullReading(this.ctx, this.deviceId, caps.slot_count, readings, reset);
+      return true;
+    }
+
+    const now = this.ctx.now();
+    const codes = this.ctx.store.codes.forDevice(this.deviceId);
+    const observed = this.ctx.store.slots.forDevice(this.deviceId);
+    const desired = this.desiredCodes(codes, now, caps.supports_native_scheduling);
+    this.settleConfirmed(codes, desired, observed);
+
+    const { operations, unplaced } = diffLock({ slotCount: caps.slot_count, desired, observed });
+    this.reportNoSpace(codes, unplaced);
+    const suspended = new Set(codes.filter((c) => c.suspended).map((c) => c.access_code_id));
+    const op = operations.find(
+      (o) => !(o.kind === 'write' && suspended.has(o.access_code_id)) && this.retries.due(retryKey(o), now),
+    );
+    if (!op) return false;
+
+    const outcome = await runSlotOperation(this.ctx, this.deviceId, lock, op);
+    if (outcome.ok) {
+      this.retries.succeeded(retryKey(op));
+    } else if (!outcome.error.permanent || op.kind === 'clear') {
+      const delay = this.retries.failed(retryKey(op), this.ctx.now());
+      this.ctx.log.warn(
+        { device_id: this.deviceId, slot: op.slot, operation: op.kind, reason: outcome.error.kind, retry_in_ms: delay },
+        'lock did not confirm; will retry',
+      );
+    } else {
+      this.ctx.log.warn({ device_id: this.deviceId, slot: op.slot, reason: outcome.error.kind }, 'lock refused the code');
+    }
+    return true;
+  }
+
+  private desiredCodes(codes: readonly ManagedCode[], now: number, native: boolean): DesiredCode[] {
+    const policy = this.ctx.windowPolicy();
+    const desired: DesiredCode[] = [];
+    for (const code of codes) {
+      if (!belongsOnLock(code, now, policy, native && code.is_scheduled_on_device)) continue;
+      desired.push({
+        access_code_id: code.access_code_id,
+        code: code.code,
+        schedule: native && code.is_scheduled_on_device ? code.window : null,
+      });
+    }
+    return desired;
+  }
+
+  /** A code whose slot the lock has confirmed is set (e.g. a write that landed before a crash). */
+  private settleConfirmed(codes: readonly ManagedCode[], desired: readonly DesiredCode[], observed: readonly ObservedSlot[]) {
+    const wanted = new Map(desired.map((d) => [d.access_code_id, d]));
+    for (const code of codes) {
+      const want = wanted.get(code.access_code_id);
+      if (!want || code.status === 'set') continue;
+      const onLock = observed.some(
+        (s) => s.owner === code.access_code_id && s.confirmed && s.state === 'occupied' && s.code === want.code && sameSchedule(s.schedule, want.schedule),
+      );
+      if (!onLock) continue;
+      const transition = confirmSet(code);
+      this.ctx.store.tx.run(() => saveCode(this.ctx, transition.code, transition.events));
+    }
+  }
+
+  private reportNoSpace(codes: readonly ManagedCode[], unplaced: readonly string[]) {
+    for (const id of unplaced) {
+      const code = codes.find((c) => c.access_code_id === id);
+      if (!code || code.suspended) continue;
+      const transition = refuseSet(code, 'no_space_for_access_code_on_device', 'The lock has no free slot for this code.', this.ctx.now());
+      this.ctx.store.tx.run(() => saveCode(this.ctx, transition.code, transition.events));
+    }
+  }
+
+  private checkDelays(): void {
+    const now = this.ctx.now();
+    for (const code of this.ctx.store.codes.forDevice(this.deviceId)) {
+      const transition = checkDelay(code, now, this.ctx.timing);
+      if (transition.events.length > 0) this.ctx.store.tx.run(() => saveCode(this.ctx, transition.code, transition.events));
+    }
+  }
+
+  private scheduleWake(): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const now = this.ctx.now();
+    let next = this.retries.nextDue(now);
+    for (const code of this.ctx.store.codes.forDevice(this.deviceId)) {
+      const at = nextDelayCheck(code, this.ctx.timing);
+      if (at !== null && (next === null || at < next)) next = at;
+    }
+    if (next === null) return;
+    const delay = Math.min(Math.max(0, next - now), MAX_TIMER_MS);
+    this.timer = setTimeout(() => this.wake(), delay);
+    this.timer.unref?.();
+  }
+}
+
+const retryKey = (op: SlotOperation): string =>
+  op.kind === 'write' ? `code:${op.access_code_id}` : `slot:${op.slot}`;

@@ -1,0 +1,158 @@
+// Managed access codes: the desired state. Deleted codes stay as tombstones until their slot is clear.
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { AccessCodeStatus, AccessCodeType, ManagedCode } from '../core/access-code.ts';
+
+interface CodeRow {
+  access_code_id: string;
+  device_id: string;
+  name: string | null;
+  code: string;
+  type: string;
+  starts_at: number | null;
+  ends_at: number | null;
+  status: string;
+  is_scheduled_on_device: number;
+  allow_external_modification: number;
+  is_one_time_use: number;
+  prefer_native_scheduling: number;
+  common_code_key: string | null;
+  created_at: number;
+  errors: string;
+  warnings: string;
+  deleted_at: number | null;
+  delete_attempt_id: string | null;
+  pending_since: number | null;
+  revision: number;
+  suspended: number;
+}
+
+const fromRow = (row: CodeRow): ManagedCode => ({
+  access_code_id: row.access_code_id,
+  device_id: row.device_id,
+  name: row.name,
+  code: row.code,
+  type: row.type as AccessCodeType,
+  window: row.starts_at !== null && row.ends_at !== null ? { starts_at: row.starts_at, ends_at: row.ends_at } : null,
+  status: row.status as AccessCodeStatus,
+  is_scheduled_on_device: row.is_scheduled_on_device === 1,
+  allow_external_modification: row.allow_external_modification === 1,
+  is_one_time_use: row.is_one_time_use === 1,
+  prefer_native_scheduling: row.prefer_native_scheduling === 1,
+  common_code_key: row.common_code_key,
+  created_at: row.created_at,
+  errors: JSON.parse(row.errors),
+  warnings: JSON.parse(row.warnings),
+  deleted_at: row.deleted_at,
+  delete_attempt_id: row.delete_attempt_id,
+  pending_since: row.pending_since,
+  revision: row.revision,
+  suspended: row.suspended === 1,
+});
+
+const COLUMNS = [
+  'access_code_id',
+  'device_id',
+  'name',
+  'code',
+  'type',
+  'starts_at',
+  'ends_at',
+  'status',
+  'is_scheduled_on_device',
+  'allow_external_modification',
+  'is_one_time_use',
+  'prefer_native_scheduling',
+  'common_code_key',
+  'created_at',
+  'errors',
+  'warnings',
+  'deleted_at',
+  'delete_attempt_id',
+  'pending_since',
+  'revision',
+  'suspended',
+] as const;
+
+const toRow = (c: ManagedCode): CodeRow => ({
+  access_code_id: c.access_code_id,
+  device_id: c.device_id,
+  name: c.name,
+  code: c.code,
+  type: c.type,
+  starts_at: c.window?.starts_at ?? null,
+  ends_at: c.window?.ends_at ?? null,
+  status: c.status,
+  is_scheduled_on_device: c.is_scheduled_on_device ? 1 : 0,
+  allow_external_modification: c.allow_external_modification ? 1 : 0,
+  is_one_time_use: c.is_one_time_use ? 1 : 0,
+  prefer_native_scheduling: c.prefer_native_scheduling ? 1 : 0,
+  common_code_key: c.common_code_key,
+  created_at: c.created_at,
+  errors: JSON.stringify(c.errors),
+  warnings: JSON.stringify(c.warnings),
+  deleted_at: c.deleted_at,
+  delete_attempt_id: c.delete_attempt_id,
+  pending_since: c.pending_since,
+  revision: c.revision,
+  suspended: c.suspended ? 1 : 0,
+});
+
+export class AccessCodeRepository {
+  private readonly byId: StatementSync;
+  private readonly byDevice: StatementSync;
+  private readonly liveByDevice: StatementSync;
+  private readonly upsertStmt: StatementSync;
+  private readonly deleteStmt: StatementSync;
+  private readonly devicesWithWork: StatementSync;
+
+  constructor(db: DatabaseSync) {
+    this.byId = db.prepare('SELECT * FROM access_codes WHERE access_code_id = ?');
+    this.byDevice = db.prepare('SELECT * FROM access_codes WHERE device_id = ? ORDER BY created_at, access_code_id');
+    this.liveByDevice = db.prepare(
+      'SELECT * FROM access_codes WHERE device_id = ? AND deleted_at IS NULL ORDER BY created_at, access_code_id',
+    );
+    const placeholders = COLUMNS.map((c) => `:${c}`).join(', ');
+    const updates = COLUMNS.filter((c) => c !== 'access_code_id')
+      .map((c) => `${c} = excluded.${c}`)
+      .join(', ');
+    this.upsertStmt = db.prepare(
+      `INSERT INTO access_codes (${COLUMNS.join(', ')}) VALUES (${placeholders})
+       ON CONFLICT(access_code_id) DO UPDATE SET ${updates}`,
+    );
+    this.deleteStmt = db.prepare('DELETE FROM access_codes WHERE access_code_id = ?');
+    this.devicesWithWork = db.prepare('SELECT DISTINCT device_id FROM access_codes');
+  }
+
+  /** A live (not deleted) code. */
+  get(accessCodeId: string): ManagedCode | undefined {
+    const code = this.getAny(accessCodeId);
+    return code && code.deleted_at === null ? code : undefined;
+  }
+
+  /** A code, tombstones included. */
+  getAny(accessCodeId: string): ManagedCode | undefined {
+    const row = this.byId.get(accessCodeId) as CodeRow | undefined;
+    return row ? fromRow(row) : undefined;
+  }
+
+  /** Every code of a device, tombstones included: what the reconciler works from. */
+  forDevice(deviceId: string): ManagedCode[] {
+    return (this.byDevice.all(deviceId) as unknown as CodeRow[]).map(fromRow);
+  }
+
+  liveForDevice(deviceId: string): ManagedCode[] {
+    return (this.liveByDevice.all(deviceId) as unknown as CodeRow[]).map(fromRow);
+  }
+
+  save(code: ManagedCode): void {
+    this.upsertStmt.run(toRow(code) as unknown as Record<string, string | number | null>);
+  }
+
+  remove(accessCodeId: string): void {
+    this.deleteStmt.run(accessCodeId);
+  }
+
+  deviceIds(): string[] {
+    return (this.devicesWithWork.all() as Array<{ device_id: string }>).map((r) => r.device_id);
+  }
+}

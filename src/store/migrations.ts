@@ -1,0 +1,127 @@
+// Versioned schema migrations, tracked in PRAGMA user_version. Append only: never edit a step
+// that has shipped.
+import type { DatabaseSync } from 'node:sqlite';
+
+const MIGRATIONS: string[] = [
+  // 1: the first schema
+  `
+  CREATE TABLE devices (
+    device_id TEXT PRIMARY KEY,
+    identity TEXT NOT NULL UNIQUE,
+    driver TEXT NOT NULL,
+    name TEXT NOT NULL,
+    capabilities TEXT,
+    online INTEGER NOT NULL DEFAULT 0,
+    locked TEXT,
+    door TEXT,
+    battery_level REAL,
+    slots_read_at INTEGER,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE access_codes (
+    access_code_id TEXT PRIMARY KEY,
+    device_id TEXT NOT NULL REFERENCES devices(device_id),
+    name TEXT,
+    code TEXT NOT NULL,
+    type TEXT NOT NULL,
+    starts_at INTEGER,
+    ends_at INTEGER,
+    status TEXT NOT NULL,
+    is_scheduled_on_device INTEGER NOT NULL DEFAULT 0,
+    allow_external_modification INTEGER NOT NULL DEFAULT 0,
+    is_one_time_use INTEGER NOT NULL DEFAULT 0,
+    prefer_native_scheduling INTEGER NOT NULL DEFAULT 0,
+    common_code_key TEXT,
+    created_at INTEGER NOT NULL,
+    errors TEXT NOT NULL DEFAULT '[]',
+    warnings TEXT NOT NULL DEFAULT '[]',
+    deleted_at INTEGER,
+    delete_attempt_id TEXT,
+    pending_since INTEGER,
+    revision INTEGER NOT NULL DEFAULT 1,
+    suspended INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX access_codes_by_device ON access_codes(device_id);
+  CREATE TABLE slots (
+    device_id TEXT NOT NULL REFERENCES devices(device_id),
+    slot INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    code TEXT,
+    starts_at INTEGER,
+    ends_at INTEGER,
+    owner TEXT,
+    confirmed INTEGER NOT NULL DEFAULT 1,
+    unmanaged_id TEXT,
+    PRIMARY KEY (device_id, slot)
+  ) WITHOUT ROWID;
+  CREATE TABLE unmanaged_codes (
+    access_code_id TEXT PRIMARY KEY,
+    device_id TEXT NOT NULL REFERENCES devices(device_id),
+    slot INTEGER NOT NULL,
+    code TEXT,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX unmanaged_codes_by_device ON unmanaged_codes(device_id);
+  CREATE TABLE action_attempts (
+    action_attempt_id TEXT PRIMARY KEY,
+    action_type TEXT NOT NULL,
+    status TEXT NOT NULL,
+    result TEXT,
+    error TEXT,
+    device_id TEXT,
+    access_code_id TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE requests (
+    request_id TEXT PRIMARY KEY,
+    response TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX requests_by_age ON requests(created_at);
+  CREATE TABLE events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id TEXT NOT NULL UNIQUE,
+    event_type TEXT NOT NULL,
+    device_id TEXT,
+    access_code_id TEXT,
+    created_at INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    published INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX events_unpublished ON events(seq) WHERE published = 0;
+  CREATE INDEX events_by_time ON events(created_at);
+  CREATE TABLE state_outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    topic TEXT NOT NULL UNIQUE,
+    payload TEXT NOT NULL
+  );
+  CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export function migrate(db: DatabaseSync): void {
+  const row = db.prepare('PRAGMA user_version').get() as { user_version: number };
+  const current = row.user_version;
+  if (current > SCHEMA_VERSION) {
+    throw new Error(
+      `The store has schema version ${current}, newer than this lockbridge knows (${SCHEMA_VERSION}): refusing to run an older version on it.`,
+    );
+  }
+  for (let version = current; version < SCHEMA_VERSION; version++) {
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      db.exec(MIGRATIONS[version]!);
+      db.exec(`PRAGMA user_version = ${version + 1}`);
+      db.exec('COMMIT');
+    } catch (error) {
+      db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+}

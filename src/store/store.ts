@@ -1,0 +1,67 @@
+// The store: one SQLite database and its repositories, sharing one transaction.
+import type { DatabaseSync } from 'node:sqlite';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { AccessCodeRepository } from './access-codes.ts';
+import { ActionAttemptRepository } from './action-attempts.ts';
+import { STORE_FILE, openDatabase } from './database.ts';
+import { DeviceRepository } from './devices.ts';
+import { EventLog } from './events.ts';
+import { MetaRepository } from './meta.ts';
+import { RequestRepository } from './requests.ts';
+import { SlotRepository } from './slots.ts';
+import { StateOutbox } from './state-outbox.ts';
+import { Transactor } from './transaction.ts';
+import { UnmanagedCodeRepository } from './unmanaged-codes.ts';
+
+export class Store {
+  readonly tx: Transactor;
+  readonly devices: DeviceRepository;
+  readonly codes: AccessCodeRepository;
+  readonly slots: SlotRepository;
+  readonly unmanaged: UnmanagedCodeRepository;
+  readonly attempts: ActionAttemptRepository;
+  readonly requests: RequestRepository;
+  readonly events: EventLog;
+  readonly state: StateOutbox;
+  readonly meta: MetaRepository;
+
+  private constructor(
+    private readonly db: DatabaseSync,
+    private readonly dataDir: string,
+    gatewayId: string,
+  ) {
+    this.tx = new Transactor(db);
+    this.devices = new DeviceRepository(db);
+    this.codes = new AccessCodeRepository(db);
+    this.slots = new SlotRepository(db);
+    this.unmanaged = new UnmanagedCodeRepository(db);
+    this.attempts = new ActionAttemptRepository(db);
+    this.requests = new RequestRepository(db);
+    this.events = new EventLog(db, this.tx, gatewayId);
+    this.state = new StateOutbox(db, this.tx);
+    this.meta = new MetaRepository(db);
+  }
+
+  static open(dataDir: string, gatewayId: string): Store {
+    return new Store(openDatabase(dataDir), dataDir, gatewayId);
+  }
+
+  /** Bytes on disk (database and WAL), for bridge/info. */
+  sizeBytes(): number {
+    const path = join(this.dataDir, STORE_FILE);
+    let total = 0;
+    for (const file of [path, `${path}-wal`]) {
+      try {
+        total += statSync(file).size;
+      } catch {
+        // the WAL may not exist yet
+      }
+    }
+    return total;
+  }
+
+  close(): void {
+    if (this.db.isOpen) this.db.close();
+  }
+}
