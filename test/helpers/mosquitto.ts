@@ -1,0 +1,131 @@
+// A real Mosquitto (Debian's /usr/sbin/mosquitto) on a free loopback port, for tests.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const MOSQUITTO = '/usr/sbin/mosquitto';
+
+export interface Broker {
+  url: string;
+  port: number;
+  /** Terminates the broker and removes its temp dir. */
+  stop(): Promise<void>;
+  /** Stops it, then starts it again on the same port (sessions and retained messages are lost). */
+  restart(): Promise<void>;
+  /** SIGKILL, as in a crash; the temp dir stays until stop(). */
+  kill(): Promise<void>;
+  /** The broker's own log, for a failing test's message. */
+  log(): string;
+}
+
+export async function startMosquitto(opts: { port?: number } = {}): Promise<Broker> {
+  const dir = mkdtempSync(join(tmpdir(), 'lockbridge-mosquitto-'));
+  const port = opts.port ?? (await freePort());
+  const logFile = join(dir, 'mosquitto.log');
+  const configFile = join(dir, 'mosquitto.conf');
+  writeFileSync(
+    configFile,
+    [
+      `listener ${port} 127.0.0.1`,
+      'allow_anonymous true',
+      'persistence false',
+      `log_dest file ${logFile}`,
+      'log_type all',
+      // Started as root, Mosquitto switches to the "mosquitto" user, which may not read our temp dir.
+      ...(process.getuid?.() === 0 ? ['user root'] : []),
+      '',
+    ].join('\n'),
+  );
+
+  let child: ChildProcess | null = null;
+  const start = async () => {
+    const proc = spawn(MOSQUITTO, ['-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    proc.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child = proc;
+    let onExit = () => {};
+    const exitedEarly = new Promise<never>((_, reject) => {
+      onExit = () => reject(new Error(`mosquitto exited at start: ${stderr}${readLog()}`));
+      proc.once('exit', onExit);
+    });
+    try {
+      await Promise.race([waitForPort(port), exitedEarly]);
+    } catch (error) {
+      proc.kill('SIGKILL');
+      child = null;
+      throw error;
+    } finally {
+      proc.off('exit', onExit);
+    }
+  };
+  const halt = async (signal: NodeJS.Signals) => {
+    const proc = child;
+    child = null;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = once(proc, 'exit');
+    proc.kill(signal);
+    await exited;
+  };
+  const readLog = () => {
+    try {
+      return readFileSync(logFile, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+
+  try {
+    await start();
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    port,
+    async stop() {
+      await halt('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    },
+    async restart() {
+      await halt('SIGTERM');
+      await start();
+    },
+    async kill() {
+      await halt('SIGKILL');
+    },
+    log: readLog,
+  };
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no TCP address');
+  server.close();
+  await once(server, 'close');
+  return address.port;
+}
+
+async function waitForPort(port: number): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const accepted = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (accepted) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`mosquitto did not open port ${port}`);
+}
