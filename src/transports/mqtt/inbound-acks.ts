@@ -1,0 +1,97 @@
+// Incoming QoS 1 messages are acknowledged (PUBACK) only after their receiver has handled them, so
+// a crash in between leaves the message in the broker's session for redelivery.
+//
+// mqtt.js sends the PUBACK when `handleMessage`'s callback runs, and reads no further packet until
+// then. Holding that callback would handle one request at a time and stall our own PUBACKs and
+// PINGRESPs behind a slow one. So the callback gets an error, which makes mqtt.js skip its PUBACK
+// and read on, and this class sends the PUBACK itself once the message is handled: through
+// mqtt.js's `_sendPacket`, the same path mqtt.js uses (mqtt is pinned; a test covers it).
+import type { IPublishPacket, MqttClient, Packet } from 'mqtt';
+
+/** Handles one incoming message; calls `handled` once it may be acknowledged. */
+export type InboundReceiver = (packet: IPublishPacket, handled: () => void) => void;
+
+interface Delivery {
+  handled: boolean;
+}
+
+interface Arrival {
+  packet: IPublishPacket;
+  handled: () => void;
+}
+
+/** Tells mqtt.js not to acknowledge: we do it later. */
+const ACK_DEFERRED = new Error('PUBACK deferred until the message is handled');
+
+export class InboundAcks {
+  private receiver: InboundReceiver | null = null;
+  /** Messages that arrived before a receiver was attached (a persistent session's backlog). */
+  private readonly waiting: Arrival[] = [];
+  /** QoS 1 messages not yet acknowledged, by packet id, in arrival order. */
+  private readonly unacked = new Map<number, Delivery>();
+
+  constructor(
+    private readonly client: MqttClient,
+    private readonly isOnline: () => boolean,
+  ) {
+    client.handleMessage = (packet, callback) => {
+      this.arrive(packet);
+      callback(packet.qos === 1 ? ACK_DEFERRED : undefined);
+    };
+  }
+
+  /** Attaches the receiver (null detaches it); messages that waited for one are handed over now. */
+  setReceiver(receiver: InboundReceiver | null): void {
+    this.receiver = receiver;
+    while (this.receiver && this.waiting.length > 0) {
+      const arrival = this.waiting.shift()!;
+      this.receiver(arrival.packet, arrival.handled);
+    }
+  }
+
+  /** The broker started a new session: the packet ids we still owe PUBACKs for mean nothing to it now. */
+  sessionLost(): void {
+    this.unacked.clear();
+  }
+
+  /** Sends the PUBACKs that are due, in arrival order, as MQTT requires; called again on reconnect. */
+  flush(): void {
+    if (!this.isOnline()) return;
+    for (const [messageId, delivery] of this.unacked) {
+      if (!delivery.handled) break;
+      this.unacked.delete(messageId);
+      sendPacket(this.client, { cmd: 'puback', messageId, reasonCode: 0 });
+    }
+  }
+
+  private arrive(packet: IPublishPacket): void {
+    if (packet.qos !== 1 || packet.messageId === undefined) {
+      this.deliver(packet, () => {});
+      return;
+    }
+    const messageId = packet.messageId;
+    // A redelivery of a message still being handled, or handled while we were offline: the
+    // broker only reuses a packet id after our PUBACK, so this is the same message; don't run it twice.
+    if (packet.dup && this.unacked.has(messageId)) {
+      this.flush();
+      return;
+    }
+    const delivery: Delivery = { handled: false };
+    this.unacked.delete(messageId);
+    this.unacked.set(messageId, delivery);
+    this.deliver(packet, () => {
+      if (this.unacked.get(messageId) !== delivery) return; // the session that sent it is gone
+      delivery.handled = true;
+      this.flush();
+    });
+  }
+
+  private deliver(packet: IPublishPacket, handled: () => void): void {
+    if (this.receiver) this.receiver(packet, handled);
+    else this.waiting.push({ packet, handled });
+  }
+}
+
+function sendPacket(client: MqttClient, packet: Packet): void {
+  (client as unknown as { _sendPacket(packet: Packet): void })._sendPacket(packet);
+}

@@ -1,0 +1,176 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { reconnectDelay } from '../../src/transports/mqtt/backoff.ts';
+import { connectMqtt, type MqttConnection, type MqttOptions } from '../../src/transports/mqtt/connection.ts';
+import { startEmbeddedBroker } from '../../src/transports/mqtt/embedded-broker.ts';
+import { type Broker, startMosquitto } from '../helpers/mosquitto.ts';
+import { memoryLogger, retained, uniqueRoot, Watcher, waitFor } from './support.ts';
+
+let broker: Broker;
+const open: MqttConnection[] = [];
+const watchers: Watcher[] = [];
+
+beforeAll(async () => {
+  broker = await startMosquitto();
+});
+afterAll(async () => {
+  await broker.stop();
+});
+afterEach(async () => {
+  for (const conn of open.splice(0)) await conn.close();
+  for (const watcher of watchers.splice(0)) await watcher.stop();
+});
+
+function options(overrides: Partial<MqttOptions> = {}): MqttOptions {
+  return { url: broker.url, clientId: `bridge-${randomUUID()}`, rootTopic: uniqueRoot(), ...overrides };
+}
+
+async function connect(opts: MqttOptions, log = memoryLogger().log): Promise<MqttConnection> {
+  const conn = await connectMqtt(opts, log);
+  open.push(conn);
+  return conn;
+}
+
+async function watch(topics: string[]): Promise<Watcher> {
+  const watcher = await Watcher.start(broker.url, topics);
+  watchers.push(watcher);
+  return watcher;
+}
+
+describe('connection to Mosquitto', () => {
+  it('speaks MQTT 5 and publishes bridge/state online, retained', async () => {
+    const opts = options();
+    const conn = await connect(opts);
+    expect(conn.connected).toBe(true);
+    expect(conn.protocolVersion).toBe(5);
+    const state = await retainedEventually(`${opts.rootTopic}/bridge/state`, '{"state":"online"}');
+    expect(state).toBe('{"state":"online"}');
+  });
+
+  it('has the broker publish the last will (offline, retained) when the connection dies', async () => {
+    // A long backoff keeps the bridge away after the loss, so the retained state stays the will's.
+    const opts = options({ backoff: { initialMs: 60_000, maxMs: 60_000 } });
+    const stateTopic = `${opts.rootTopic}/bridge/state`;
+    const conn = await connect(opts);
+    const watcher = await watch([stateTopic]);
+    await watcher.next(stateTopic, (s) => s.text === '{"state":"online"}');
+
+    conn.client.stream.destroy();
+
+    await watcher.next(stateTopic, (s) => s.text === '{"state":"offline"}');
+    await waitFor(() => !conn.connected, 'the connection to notice');
+    expect((await retained(broker.url, stateTopic))?.text).toBe('{"state":"offline"}');
+  });
+
+  it('close() publishes offline itself and disconnects cleanly (no will)', async () => {
+    const opts = options();
+    const stateTopic = `${opts.rootTopic}/bridge/state`;
+    const conn = await connect(opts);
+    await retainedEventually(stateTopic, '{"state":"online"}');
+
+    await conn.close();
+
+    expect((await retained(broker.url, stateTopic))?.text).toBe('{"state":"offline"}');
+    // Mosquitto logs "disconnected." for a DISCONNECT packet, "closed its connection." when the
+    // socket just went away (which would have fired the will instead).
+    await waitFor(() => broker.log().includes(`Client ${opts.clientId} disconnected.`), 'a clean disconnect');
+    expect(broker.log()).not.toContain(`Client ${opts.clientId} closed its connection`);
+  });
+
+  it('close() returns even when the broker is unreachable', async () => {
+    const conn = await connect(options({ url: 'mqtt://127.0.0.1:1', backoff: { initialMs: 50, maxMs: 50 } }));
+    expect(conn.connected).toBe(false);
+    await conn.close();
+    expect(conn.client.disconnected).toBe(true);
+  });
+
+  it('logs an outage once when it starts and once when it ends, without the password', async () => {
+    const memory = memoryLogger();
+    const password = `pw-${randomUUID()}`;
+    const opts = options({
+      url: broker.url.replace('mqtt://', `mqtt://hub:${password}@`),
+      username: 'hub',
+      password,
+      backoff: { initialMs: 20, maxMs: 80 },
+    });
+    const conn = await connect(opts, memory.log);
+    let attempts = 0;
+    conn.client.on('reconnect', () => {
+      attempts += 1;
+    });
+    const disconnected = new Promise((resolve) => conn.once('disconnected', resolve));
+    const reconnected = new Promise((resolve) => conn.once('connected', resolve));
+
+    await broker.kill();
+    await disconnected;
+    await waitFor(() => attempts >= 4, 'several reconnect attempts');
+    await broker.restart();
+    await reconnected;
+
+    const lines = memory.lines();
+    const outageStarts = lines.filter((l) => l.msg === 'MQTT broker unreachable; retrying');
+    const outageEnds = lines.filter((l) => l.msg === 'MQTT broker reachable again');
+    expect(outageStarts).toHaveLength(1);
+    expect(outageStarts[0]!.level).toBe(40);
+    expect(outageEnds).toHaveLength(1);
+    expect(outageEnds[0]!.level).toBe(30);
+    expect(outageEnds[0]!.outage_ms).toBeTypeOf('number');
+    expect(outageEnds[0]!.attempts).toBeGreaterThanOrEqual(4);
+    expect(memory.text()).not.toContain(password);
+    expect(memory.text()).toContain('hub:***@');
+  });
+});
+
+describe('connection to the embedded aedes broker', () => {
+  it('falls back to MQTT 3.1.1 when the broker refuses 5, and keeps the will and online state', async () => {
+    const embedded = await startEmbeddedBroker({ port: 0 }, memoryLogger().log);
+    try {
+      const memory = memoryLogger();
+      const rootTopic = uniqueRoot();
+      const conn = await connectMqtt(
+        { url: embedded.url, clientId: `bridge-${randomUUID()}`, rootTopic },
+        memory.log,
+      );
+      try {
+        expect(conn.connected).toBe(true);
+        expect(conn.protocolVersion).toBe(4);
+        expect(memory.lines().some((l) => l.msg === 'MQTT broker unreachable; retrying')).toBe(false);
+        expect(
+          await retainedEventually(`${rootTopic}/bridge/state`, '{"state":"online"}', embedded.url, 4),
+        ).toBe('{"state":"online"}');
+      } finally {
+        await conn.close();
+      }
+      expect((await retained(embedded.url, `${rootTopic}/bridge/state`, 4))?.text).toBe(
+        '{"state":"offline"}',
+      );
+    } finally {
+      await embedded.close();
+    }
+  });
+});
+
+describe('reconnect backoff', () => {
+  const backoff = { initialMs: 1000, maxMs: 30_000 };
+  it('doubles from 1 s and stops at 30 s', () => {
+    const middle = () => 0.5; // no jitter
+    expect([0, 1, 2, 3, 4, 5, 6, 20].map((attempt) => reconnectDelay(attempt, backoff, middle))).toEqual([
+      1000, 2000, 4000, 8000, 16_000, 30_000, 30_000, 30_000,
+    ]);
+  });
+  it('spreads attempts by ±20 % but never past the cap', () => {
+    expect(reconnectDelay(0, backoff, () => 0)).toBe(800);
+    expect(reconnectDelay(0, backoff, () => 0.999999)).toBe(1200);
+    expect(reconnectDelay(10, backoff, () => 0.999999)).toBe(30_000);
+  });
+});
+
+/** The online message is published right after CONNACK; it may still be on its way. */
+async function retainedEventually(topic: string, expected: string, url = broker.url, version: 4 | 5 = 5) {
+  let text: string | undefined;
+  for (let attempt = 0; attempt < 100 && text !== expected; attempt++) {
+    text = (await retained(url, topic, version))?.text;
+    if (text !== expected) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return text;
+}
