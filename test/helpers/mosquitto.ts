@@ -13,15 +13,27 @@ export interface Broker {
   port: number;
   /** Terminates the broker and removes its temp dir. */
   stop(): Promise<void>;
-  /** Stops it, then starts it again on the same port (sessions and retained messages are lost). */
-  restart(): Promise<void>;
+  /**
+   * Stops it, runs `whileDown` (if given), then starts it again on the same port. Sessions and
+   * retained messages survive only with the persistence option.
+   */
+  restart(whileDown?: () => Promise<void> | void): Promise<void>;
   /** SIGKILL, as in a crash; the temp dir stays until stop(). */
   kill(): Promise<void>;
-  /** The broker's own log, for a failing test's message. */
+  /** SIGSTOP: connections stay open but nothing is answered (no PUBACK) until resume(). */
+  pause(): void;
+  resume(): void;
+  /** The broker's own log. */
   log(): string;
 }
 
-export async function startMosquitto(opts: { port?: number } = {}): Promise<Broker> {
+export interface MosquittoOptions {
+  port?: number;
+  /** Keep sessions, queued messages and retained messages across restart() (saved on SIGTERM). */
+  persistence?: boolean;
+}
+
+export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Broker> {
   const dir = mkdtempSync(join(tmpdir(), 'lockbridge-mosquitto-'));
   const port = opts.port ?? (await freePort());
   const logFile = join(dir, 'mosquitto.log');
@@ -31,7 +43,7 @@ export async function startMosquitto(opts: { port?: number } = {}): Promise<Brok
     [
       `listener ${port} 127.0.0.1`,
       'allow_anonymous true',
-      'persistence false',
+      ...(opts.persistence ? ['persistence true', `persistence_location ${dir}/`] : ['persistence false']),
       `log_dest file ${logFile}`,
       'log_type all',
       // Started as root, Mosquitto switches to the "mosquitto" user, which may not read our temp dir.
@@ -69,6 +81,7 @@ export async function startMosquitto(opts: { port?: number } = {}): Promise<Brok
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     const exited = once(proc, 'exit');
     proc.kill(signal);
+    proc.kill('SIGCONT'); // a paused broker would never get to handle SIGTERM
     await exited;
   };
   const readLog = () => {
@@ -92,12 +105,19 @@ export async function startMosquitto(opts: { port?: number } = {}): Promise<Brok
       await halt('SIGTERM');
       rmSync(dir, { recursive: true, force: true });
     },
-    async restart() {
+    async restart(whileDown) {
       await halt('SIGTERM');
+      await whileDown?.();
       await start();
     },
     async kill() {
       await halt('SIGKILL');
+    },
+    pause() {
+      child?.kill('SIGSTOP');
+    },
+    resume() {
+      child?.kill('SIGCONT');
     },
     log: readLog,
   };

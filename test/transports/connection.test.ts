@@ -98,8 +98,8 @@ describe('connection to Mosquitto', () => {
     conn.client.on('reconnect', () => {
       attempts += 1;
     });
-    const disconnected = new Promise((resolve) => conn.once('disconnected', resolve));
-    const reconnected = new Promise((resolve) => conn.once('connected', resolve));
+    const disconnected = new Promise<void>((resolve) => conn.once('disconnected', resolve));
+    const reconnected = new Promise<void>((resolve) => conn.once('connected', resolve));
 
     await broker.kill();
     await disconnected;

@@ -32,6 +32,20 @@ export class Watcher {
     return watcher;
   }
 
+  /** With a persistent session (clean false, an hour's expiry): misses nothing while away. */
+  static async startPersistent(url: string, clientId: string, topics: string[]): Promise<Watcher> {
+    const client = await connectAsync(url, {
+      protocolVersion: 5,
+      clean: false,
+      clientId,
+      properties: { sessionExpiryInterval: 3600 },
+      reconnectPeriod: 100,
+    });
+    const watcher = new Watcher(client);
+    if (topics.length > 0) await client.subscribeAsync(topics, { qos: 1 });
+    return watcher;
+  }
+
   /** Waits for a message on `topic` that satisfies `predicate` and returns it. */
   async next(topic: string, predicate: (seen: Seen) => boolean = () => true): Promise<Seen> {
     let found: Seen | undefined;
