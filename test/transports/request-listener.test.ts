@@ -133,7 +133,7 @@ describe('request listener on Mosquitto (MQTT 5)', () => {
 
   it('passes a 1 MiB payload to the handler as a Buffer and keeps running', async () => {
     const calls: Call[] = [];
-    const { root } = await bridge(echo(calls));
+    const { root, memory } = await bridge(echo(calls));
     const client = await watch(broker.url, [`${root}/response/#`]);
     const big = Buffer.alloc(1024 * 1024, 'x');
 
@@ -141,6 +141,11 @@ describe('request listener on Mosquitto (MQTT 5)', () => {
     const response = await client.next(`${root}/response/access_codes/create`);
     expect(json(response.text).bytes).toBe(big.length);
     expect(calls[0]!.payload.equals(big)).toBe(true);
+    expect(memory.lines().find((l) => l.msg === 'request payload too large')).toMatchObject({
+      level: 40,
+      route: 'access_codes/create',
+      bytes: big.length,
+    });
 
     await client.publish(`${root}/request/devices/list`, '{}');
     await client.next(`${root}/response/devices/list`);

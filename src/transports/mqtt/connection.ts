@@ -77,6 +77,10 @@ export class MqttConnection extends EventEmitter<{ connected: []; disconnected: 
     this.client.on('close', () => this.onClose());
     this.client.on('error', (error) => this.onError(error));
     this.client.on('reconnect', () => this.onReconnectAttempt());
+    // E.g. 0x8E "session taken over": another process is using our client id.
+    this.client.on('disconnect', (packet) => {
+      this.lastError = `the broker disconnected us (reason code ${packet.reasonCode ?? 'none'})`;
+    });
   }
 
   get connected(): boolean {

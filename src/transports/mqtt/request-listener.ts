@@ -102,7 +102,7 @@ function replyTo(packet: IPublishPacket, defaultTopic: string, log: Logger): Rep
   if (correlationData) options.properties = { correlationData };
   if (responseTopic === undefined) return { topic: defaultTopic, options };
   // Publishing to a wildcard topic would get us disconnected, and the request redelivered, forever.
-  if (responseTopic === '' || /[+#\u0000]/.test(responseTopic)) {
+  if (responseTopic === '' || /[+#]/.test(responseTopic) || responseTopic.includes('\0')) {
     log.warn({ response_topic: responseTopic }, 'invalid Response Topic; answering on the default topic');
     return { topic: defaultTopic, options };
   }
