@@ -223,6 +223,26 @@ describe('request acknowledgement', () => {
     expect(json(response.text).request_id).toBe(calls[0]!.generatedRequestId);
   });
 
+  it('keeps requests sent while the bridge is down, and holds them until the listener attaches', async () => {
+    const clientId = `bridge-${randomUUID()}`;
+    const rootTopic = uniqueRoot();
+    const before = await bridge(echo([]), { clientId, rootTopic });
+    await before.listener.stop();
+    await before.conn.close();
+    const client = await watch(broker.url, [`${rootTopic}/response/#`]);
+    await client.publish(`${rootTopic}/request/devices/list`, '{"n":1}');
+
+    const conn = await connectMqtt({ url: broker.url, clientId, rootTopic }, memoryLogger().log);
+    cleanups.push(() => conn.close());
+    await waitFor(() => conn.inbound.held === 1, 'the queued request to arrive');
+    const calls: Call[] = [];
+    const listener = startRequestListener(conn, echo(calls), memoryLogger().log, { maxPayloadBytes: 65_536 });
+    cleanups.push(() => listener.stop());
+
+    await client.next(`${rootTopic}/response/devices/list`);
+    expect(calls.map((c) => c.payload.toString())).toEqual(['{"n":1}']);
+  });
+
   it('does not run a request again when the broker redelivers it while it is being handled', async () => {
     let release: () => void = () => {};
     const released = new Promise<void>((resolve) => {

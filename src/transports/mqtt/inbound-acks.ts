@@ -40,6 +40,11 @@ export class InboundAcks {
     };
   }
 
+  /** How many messages wait for a receiver. */
+  get held(): number {
+    return this.waiting.length;
+  }
+
   /** Attaches the receiver (null detaches it); messages that waited for one are handed over now. */
   setReceiver(receiver: InboundReceiver | null): void {
     this.receiver = receiver;
