@@ -1,0 +1,93 @@
+// The diff engine: a lock's desired codes against its observed slots → the fewest slot
+// operations that make the lock hold exactly the desired codes. Pure; the cost is linear in
+// the lock's slots and codes, never in the store.
+import { type DesiredCode, type ObservedSlot, type SlotOperation, emptySlot, sameSchedule } from './slot.ts';
+
+export interface DiffInput {
+  slotCount: number;
+  desired: readonly DesiredCode[];
+  /** Slots the bridge knows about; a slot that is absent is empty. */
+  observed: readonly ObservedSlot[];
+  /** Unmanaged codes to take off the lock (unmanaged/delete); others are never touched. */
+  clearUnmanaged?: ReadonlySet<string>;
+}
+
+export interface DiffResult {
+  /** Clears first (they free slots and remove what must not open the door), then writes. */
+  operations: SlotOperation[];
+  /** Desired codes for which no free slot is left (no_space_for_access_code_on_device). */
+  unplaced: string[];
+}
+
+const holds = (slot: ObservedSlot, want: DesiredCode): boolean =>
+  slot.confirmed && slot.state === 'occupied' && slot.code === want.code && sameSchedule(slot.schedule, want.schedule);
+
+/** Free for a new code: nothing on it that anyone owns, and no write to it in doubt. */
+const isFree = (slot: ObservedSlot | undefined): boolean =>
+  slot === undefined || (slot.state === 'empty' && slot.confirmed && slot.owner === null && slot.unmanaged_id === null);
+
+export function diffLock(input: DiffInput): DiffResult {
+  const wanted = new Map(input.desired.map((d) => [d.access_code_id, d]));
+  const bySlot = new Map(input.observed.map((s) => [s.slot, s]));
+  const slots = [...bySlot.values()].sort((a, b) => a.slot - b.slot);
+  // A code found in several slots keeps the one that already holds it right.
+  const home = new Map<string, number>();
+  for (const slot of slots) {
+    const want = slot.owner === null ? undefined : wanted.get(slot.owner);
+    if (want && holds(slot, want) && !home.has(want.access_code_id)) home.set(want.access_code_id, slot.slot);
+  }
+  const placed = new Set<string>();
+  const clears: SlotOperation[] = [];
+  const writes: SlotOperation[] = [];
+
+  for (const slot of slots) {
+    if (slot.unmanaged_id !== null) {
+      if (slot.state === 'occupied' && input.clearUnmanaged?.has(slot.unmanaged_id)) {
+        clears.push({ kind: 'clear', slot: slot.slot, access_code_id: null, unmanaged_id: slot.unmanaged_id });
+      }
+      continue;
+    }
+    if (slot.owner === null) continue; // empty, or a code of unknown origin: never ours to touch
+    const want = wanted.get(slot.owner);
+    const homeSlot = want ? (home.get(want.access_code_id) ?? slot.slot) : null;
+    if (want && homeSlot === slot.slot && !placed.has(want.access_code_id)) {
+      placed.add(want.access_code_id);
+      if (!holds(slot, want)) writes.push(write(slot.slot, want));
+    } else if (slot.state === 'occupied' || !slot.confirmed) {
+      // Not wanted (deleted, outside its window, or a second copy): a write in doubt counts as landed.
+      clears.push({ kind: 'clear', slot: slot.slot, access_code_id: slot.owner, unmanaged_id: null });
+    }
+  }
+
+  const unplaced: string[] = [];
+  let next = 1;
+  for (const want of input.desired) {
+    if (placed.has(want.access_code_id)) continue;
+    while (next <= input.slotCount && !isFree(bySlot.get(next))) next++;
+    if (next > input.slotCount) {
+      unplaced.push(want.access_code_id);
+      continue;
+    }
+    writes.push(write(next, want));
+    next++;
+  }
+  return { operations: [...clears, ...writes], unplaced };
+}
+
+const write = (slot: number, want: DesiredCode): SlotOperation => ({
+  kind: 'write',
+  slot,
+  access_code_id: want.access_code_id,
+  code: want.code,
+  schedule: want.schedule,
+});
+
+/** The observed slots after the lock confirmed an operation (what the store records). */
+export function applyOperation(observed: readonly ObservedSlot[], op: SlotOperation): ObservedSlot[] {
+  const rest = observed.filter((s) => s.slot !== op.slot);
+  if (op.kind === 'clear') return [...rest, emptySlot(op.slot)];
+  return [
+    ...rest,
+    { slot: op.slot, state: 'occupied', code: op.code, schedule: op.schedule, owner: op.access_code_id, confirmed: true, unmanaged_id: null },
+  ];
+}
