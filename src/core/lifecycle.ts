@@ -42,6 +42,9 @@ const hasWarning = (code: ManagedCode, warning: AccessCodeWarningCode) =>
 const hasError = (code: ManagedCode, error: AccessCodeErrorCode) =>
   code.errors.some((e) => e.error_code === error);
 
+/** Deleted, expired or moved out of its window, and waiting for the lock to clear it. */
+const isRemoving = (code: ManagedCode) => code.deleted_at !== null || code.status === 'removing';
+
 /** The lock confirmed the code in its slot. "set" only ever comes from here. */
 export function confirmSet(code: ManagedCode): Transition {
   const next: ManagedCode = {
@@ -78,7 +81,7 @@ export function refuseSet(code: ManagedCode, error: AccessCodeErrorCode, message
 export function checkDelay(code: ManagedCode, now: number, timing: TimingPolicy): Transition {
   if (code.pending_since === null) return { code, events: [] };
   const waited = now - code.pending_since;
-  const removing = code.deleted_at !== null;
+  const removing = isRemoving(code);
   const warning = removing ? 'delay_in_removing_from_device' : 'delay_in_setting_on_device';
   const error = removing ? 'failed_to_remove_from_device' : 'failed_to_set_on_device';
   let next = code;
@@ -107,7 +110,7 @@ export function checkDelay(code: ManagedCode, now: number, timing: TimingPolicy)
 /** The next moment checkDelay has something to do for this code, or null. */
 export function nextDelayCheck(code: ManagedCode, timing: TimingPolicy): number | null {
   if (code.pending_since === null) return null;
-  const removing = code.deleted_at !== null;
+  const removing = isRemoving(code);
   if (!hasWarning(code, removing ? 'delay_in_removing_from_device' : 'delay_in_setting_on_device')) {
     return code.pending_since + timing.delay_warning_after_ms;
   }
@@ -150,9 +153,16 @@ export function markRemoving(code: ManagedCode, now: number, attemptId: string):
   };
 }
 
+/** A one-time code was used: it comes off the lock, then it is deleted (no action attempt). */
+export function usedUp(code: ManagedCode, now: number): ManagedCode {
+  return { ...code, status: 'removing', deleted_at: now, delete_attempt_id: null, pending_since: now, suspended: false };
+}
+
 /** The lock confirmed that a deleted code's slot is clear. */
 export function confirmRemoved(code: ManagedCode): EventDraft[] {
   const events = [event(code, 'access_code.removed_from_device')];
+  // A one-time code used up: it is deleted only now that it is off the lock.
+  if (!code.delete_attempt_id) events.push(event(code, 'access_code.deleted'));
   if (code.delete_attempt_id) {
     events.push({
       event_type: 'action_attempt.delete_access_code.succeeded',

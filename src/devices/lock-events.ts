@@ -4,6 +4,7 @@ import type { LockActionSource, LockState } from '../../drivers/driver.ts';
 import type { EventDraft } from '../core/events.ts';
 import type { ReconcileContext } from '../reconciler/context.ts';
 import { appendEvents } from '../reconciler/context.ts';
+import { usedUp } from '../core/lifecycle.ts';
 
 const LOW_BATTERY = 0.2;
 
@@ -23,12 +24,13 @@ export function codeInSlot(ctx: ReconcileContext, deviceId: string, slot: number
   return null;
 }
 
+/** True when the code was a one-time code, now used up (the lock's worker must clear it). */
 export function recordCodeUsed(
   ctx: ReconcileContext,
   deviceId: string,
   slot: number,
   result: 'unlocked' | 'rejected_schedule' | 'rejected_disabled',
-): void {
+): boolean {
   const used = codeInSlot(ctx, deviceId, slot);
   const fields = { method: 'keycode', slot, ...(used ?? {}) };
   const draft: EventDraft =
@@ -36,6 +38,7 @@ export function recordCodeUsed(
       ? { event_type: 'lock.unlocked', device_id: deviceId, fields }
       : { event_type: 'lock.access_denied', device_id: deviceId, fields: { ...fields, reason: result } };
   if (used) draft.access_code_id = used.access_code_id;
+  let usedUpCode = false;
   ctx.store.tx.run(() => {
     appendEvents(ctx, [draft]);
     const device = ctx.store.devices.get(deviceId);
@@ -43,7 +46,14 @@ export function recordCodeUsed(
       ctx.store.devices.update({ ...device, locked: false });
       ctx.retained.device({ ...device, locked: false });
     }
+    const code = used?.access_code_is_managed ? ctx.store.codes.get(used.access_code_id) : undefined;
+    if (code?.is_one_time_use && result === 'unlocked') {
+      ctx.store.codes.save(usedUp(code, ctx.now()));
+      ctx.retained.codeDeleted(code.access_code_id);
+      usedUpCode = true;
+    }
   });
+  return usedUpCode;
 }
 
 export function recordLockState(

@@ -58,7 +58,9 @@ export class LockRegistry {
         worker.requestRead(false);
       }
     });
-    lock.on('code_used', (slot, result) => recordCodeUsed(this.ctx, deviceId, slot, result));
+    lock.on('code_used', (slot, result) => {
+      if (recordCodeUsed(this.ctx, deviceId, slot, result)) this.reconciler.wake(deviceId);
+    });
     lock.on('lock_state', (state, source, slot) => recordLockState(this.ctx, deviceId, state, source, slot));
     lock.on('battery', (level) => recordBattery(this.ctx, deviceId, level));
     lock.on('door_state', (door) => recordDoor(this.ctx, deviceId, door === 'unknown' ? null : door === 'open'));

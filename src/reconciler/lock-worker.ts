@@ -7,8 +7,9 @@ import type { ManagedCode } from '../core/access-code.ts';
 import { checkDelay, confirmSet, nextDelayCheck, refuseSet } from '../core/lifecycle.ts';
 import { type DesiredCode, type ObservedSlot, type SlotOperation, sameSchedule } from '../core/slot.ts';
 import { belongsOnLock } from '../core/time-window.ts';
+import { windowStep } from '../core/window-lifecycle.ts';
 import { RetryBook } from './backoff.ts';
-import { type ReconcileContext, saveCode } from './context.ts';
+import { type ReconcileContext, appendEvents, saveCode } from './context.ts';
 import { recordFullReading } from './observations.ts';
 import type { Semaphore } from './semaphore.ts';
 import { runSlotOperation } from './slot-commands.ts';
@@ -92,6 +93,7 @@ export class LockWorker {
 
   /** At most one command. True when it did something and the loop should go on. */
   private async step(): Promise<boolean> {
+    this.applyWindows();
     this.checkDelays();
     const lock = this.lock;
     const caps = lock?.capabilities;
@@ -100,6 +102,10 @@ export class LockWorker {
     const action = this.actions.shift();
     if (action) {
       await action(lock).catch(() => undefined);
+      return true;
+    }
+    // A deleted or expired code must stop opening the door before anything else happens.
+    if (this.readNeed !== 'none' && (await this.runUrgentClear(lock, caps.slot_count, caps.supports_native_scheduling))) {
       return true;
     }
     if (this.readNeed !== 'none') {
@@ -123,7 +129,10 @@ export class LockWorker {
     const desired = this.desiredCodes(codes, now, caps.supports_native_scheduling);
     this.settleConfirmed(codes, desired, observed);
 
-    const { operations, unplaced } = diffLock({ slotCount: caps.slot_count, desired, observed });
+    const clearUnmanaged = new Set(
+      this.ctx.store.unmanaged.forDevice(this.deviceId).filter((u) => u.delete_attempt_id !== null).map((u) => u.access_code_id),
+    );
+    const { operations, unplaced } = diffLock({ slotCount: caps.slot_count, desired, observed, clearUnmanaged });
     this.reportNoSpace(codes, unplaced);
     const suspended = new Set(codes.filter((c) => c.suspended).map((c) => c.access_code_id));
     const op = operations.find(
@@ -131,6 +140,11 @@ export class LockWorker {
     );
     if (!op) return false;
 
+    await this.run(lock, op);
+    return true;
+  }
+
+  private async run(lock: LockHandle, op: SlotOperation): Promise<void> {
     const outcome = await runSlotOperation(this.ctx, this.deviceId, lock, op);
     if (outcome.ok) {
       this.retries.succeeded(retryKey(op));
@@ -143,7 +157,6 @@ export class LockWorker {
     } else {
       this.ctx.log.warn({ device_id: this.deviceId, slot: op.slot, reason: outcome.error.kind }, 'lock refused the code');
     }
-    return true;
   }
 
   private desiredCodes(codes: readonly ManagedCode[], now: number, native: boolean): DesiredCode[] {
@@ -158,6 +171,43 @@ export class LockWorker {
       });
     }
     return desired;
+  }
+
+  /** Time-bound codes whose window opened or closed: statuses follow, expired codes go. */
+  private applyWindows(): void {
+    const now = this.ctx.now();
+    const policy = this.ctx.windowPolicy();
+    const native = this.lock?.capabilities?.supports_native_scheduling ?? false;
+    const slots = this.ctx.store.slots.forDevice(this.deviceId);
+    for (const code of this.ctx.store.codes.forDevice(this.deviceId)) {
+      if (code.window === null || code.deleted_at !== null) continue;
+      const onLock = slots.some((s) => s.owner === code.access_code_id && (s.state === 'occupied' || !s.confirmed));
+      const step = windowStep(code, now, policy, native && code.is_scheduled_on_device, onLock);
+      if (step.kind === 'none') continue;
+      this.ctx.store.tx.run(() => {
+        if (step.kind === 'save') {
+          saveCode(this.ctx, step.code, []);
+          return;
+        }
+        this.ctx.store.codes.remove(code.access_code_id);
+        appendEvents(this.ctx, step.events);
+        this.ctx.retained.codeDeleted(code.access_code_id);
+      });
+    }
+  }
+
+  /** Before the slots are read again: clear a slot whose managed code must be off the lock. */
+  private async runUrgentClear(lock: LockHandle, slotCount: number, native: boolean): Promise<boolean> {
+    const now = this.ctx.now();
+    const codes = this.ctx.store.codes.forDevice(this.deviceId);
+    const desired = this.desiredCodes(codes, now, native);
+    const observed = this.ctx.store.slots.forDevice(this.deviceId);
+    const op = diffLock({ slotCount, desired, observed }).operations.find(
+      (o) => o.kind === 'clear' && o.access_code_id !== null && this.retries.due(retryKey(o), now),
+    );
+    if (!op) return false;
+    await this.run(lock, op);
+    return true;
   }
 
   /** A code whose slot the lock has confirmed is set (e.g. a write that landed before a crash). */

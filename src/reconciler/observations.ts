@@ -5,6 +5,7 @@ import { modifiedExternally, reprogram } from '../core/lifecycle.ts';
 import { type ObservationChange, observeSlot } from '../core/observe.ts';
 import type { ObservedSlot } from '../core/slot.ts';
 import { type ReconcileContext, appendEvents, saveCode } from './context.ts';
+import { unmanagedRemoved } from './unmanaged-removal.ts';
 
 /** Every slot of the lock was read: slots missing from the reading are empty. */
 export function recordFullReading(
@@ -85,12 +86,11 @@ function applyChange(ctx: ReconcileContext, deviceId: string, change: Observatio
     case 'unmanaged_changed':
       ctx.store.unmanaged.updateCode(change.unmanaged_id, change.code);
       return;
-    case 'unmanaged_gone':
-      ctx.store.unmanaged.remove(change.unmanaged_id);
-      appendEvents(ctx, [
-        { event_type: 'access_code.unmanaged.removed', device_id: deviceId, access_code_id: change.unmanaged_id },
-      ]);
+    case 'unmanaged_gone': {
+      const record = ctx.store.unmanaged.get(change.unmanaged_id);
+      if (record) unmanagedRemoved(ctx, record);
       return;
+    }
     case 'unmanaged_found':
       return; // handled by recordSlot, which needs the new id for the slot
   }

@@ -1,4 +1,6 @@
-// The reconciler: one worker per lock, locks in parallel up to a limit.
+// The reconciler: one worker per lock, locks in parallel up to a limit, and one timer for every
+// time-bound code's window boundaries (the next one, derived from the store, so it survives restarts).
+import { DeadlineTimer } from '../scheduling/deadline-timer.ts';
 import type { ReconcileContext } from './context.ts';
 import { LockWorker } from './lock-worker.ts';
 import { Semaphore } from './semaphore.ts';
@@ -6,12 +8,17 @@ import { Semaphore } from './semaphore.ts';
 export class Reconciler {
   private readonly workers = new Map<string, LockWorker>();
   private readonly semaphore: Semaphore;
+  private readonly windows: DeadlineTimer;
+  private windowsCheckedAt: number;
+  private stopped = false;
 
   constructor(
     private readonly ctx: ReconcileContext,
     maxParallelLocks: number,
   ) {
     this.semaphore = new Semaphore(maxParallelLocks);
+    this.windows = new DeadlineTimer((now) => this.windowsDue(now), ctx.now);
+    this.windowsCheckedAt = ctx.now();
   }
 
   worker(deviceId: string): LockWorker {
@@ -25,16 +32,44 @@ export class Reconciler {
 
   /** Something about this lock's desired or observed state changed: reconcile it. */
   wake(deviceId: string): void {
+    if (this.stopped) return;
     this.worker(deviceId).wake();
+    this.armWindows();
   }
 
-  /** Every lock with codes in the store (at start, and when the clock becomes trusted or steps). */
+  /**
+   * Every lock with codes in the store: at start, when the clock becomes trusted or steps, and
+   * from the minute sweep (a safety net should a timer ever be missed).
+   */
   wakeAll(): void {
-    for (const deviceId of this.ctx.store.codes.deviceIds()) this.wake(deviceId);
+    if (this.stopped) return;
+    for (const deviceId of this.ctx.store.codes.deviceIds()) this.worker(deviceId).wake();
     for (const worker of this.workers.values()) worker.wake();
+    this.windowsCheckedAt = this.ctx.now();
+    this.armWindows();
+  }
+
+  /** The one timer is set for the next window boundary of any code (none while the clock is untrusted). */
+  private armWindows(): void {
+    const policy = this.ctx.windowPolicy();
+    if (this.stopped || !policy.clock_trusted) {
+      this.windows.disarm();
+      return;
+    }
+    this.windows.arm(this.ctx.store.codes.nextWindowBoundary(this.ctx.now(), policy.lead_ms));
+  }
+
+  private windowsDue(now: number): void {
+    const lead = this.ctx.windowPolicy().lead_ms;
+    const from = Math.min(this.windowsCheckedAt, now);
+    this.windowsCheckedAt = now;
+    for (const deviceId of this.ctx.store.codes.devicesWithBoundary(from, now, lead)) this.worker(deviceId).wake();
+    this.armWindows();
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    this.windows.disarm();
     for (const worker of this.workers.values()) worker.stop();
     await Promise.all([...this.workers.values()].map((w) => w.idle()));
   }

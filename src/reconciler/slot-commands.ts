@@ -5,7 +5,9 @@ import { DriverError, type LockHandle } from '../../drivers/driver.ts';
 import { confirmRemoved, confirmSet, refuseSet, resume } from '../core/lifecycle.ts';
 import { type ObservedSlot, type SlotOperation, emptySlot } from '../core/slot.ts';
 import { type ReconcileContext, appendEvents, saveCode } from './context.ts';
+import { expiredRemoved, hasExpired } from '../core/window-lifecycle.ts';
 import { refusalError } from './refusals.ts';
+import { unmanagedRemoved } from './unmanaged-removal.ts';
 
 export type CommandOutcome = { ok: true } | { ok: false; error: DriverError };
 
@@ -83,6 +85,10 @@ function clearConfirmed(ctx: ReconcileContext, deviceId: string, op: Extract<Slo
       if (code.delete_attempt_id) ctx.store.attempts.succeed(code.delete_attempt_id, {}, ctx.now());
       appendEvents(ctx, confirmRemoved(code));
       ctx.store.codes.remove(code.access_code_id);
+    } else if (code && hasExpired(code, ctx.now())) {
+      appendEvents(ctx, expiredRemoved(code));
+      ctx.store.codes.remove(code.access_code_id);
+      ctx.retained.codeDeleted(code.access_code_id);
     } else if (code && code.window !== null && code.status === 'removing') {
       // A time-bound code left its window: it is off the lock now.
       saveCode(ctx, { ...code, status: 'unset', pending_since: null }, [
@@ -92,12 +98,7 @@ function clearConfirmed(ctx: ReconcileContext, deviceId: string, op: Extract<Slo
   }
   if (op.unmanaged_id !== null) {
     const unmanaged = ctx.store.unmanaged.get(op.unmanaged_id);
-    if (unmanaged) {
-      ctx.store.unmanaged.remove(unmanaged.access_code_id);
-      appendEvents(ctx, [
-        { event_type: 'access_code.unmanaged.removed', device_id: deviceId, access_code_id: unmanaged.access_code_id },
-      ]);
-    }
+    if (unmanaged) unmanagedRemoved(ctx, unmanaged);
   }
   // A freed slot gives codes that found no space another chance.
   for (const waiting of ctx.store.codes.liveForDevice(deviceId)) {

@@ -104,6 +104,8 @@ export class AccessCodeRepository {
   private readonly upsertStmt: StatementSync;
   private readonly deleteStmt: StatementSync;
   private readonly devicesWithWork: StatementSync;
+  private readonly nextBoundaryStmt: StatementSync;
+  private readonly devicesDueStmt: StatementSync;
 
   constructor(db: DatabaseSync) {
     this.byId = db.prepare('SELECT * FROM access_codes WHERE access_code_id = ?');
@@ -121,6 +123,16 @@ export class AccessCodeRepository {
     );
     this.deleteStmt = db.prepare('DELETE FROM access_codes WHERE access_code_id = ?');
     this.devicesWithWork = db.prepare('SELECT DISTINCT device_id FROM access_codes');
+    // A window boundary is when a code must go on (starts_at - lead) or come off (ends_at).
+    this.nextBoundaryStmt = db.prepare(
+      `SELECT MIN(b) AS at FROM (
+         SELECT starts_at - :lead AS b FROM access_codes WHERE deleted_at IS NULL AND starts_at - :lead > :after
+         UNION ALL SELECT ends_at FROM access_codes WHERE deleted_at IS NULL AND ends_at > :after)`,
+    );
+    this.devicesDueStmt = db.prepare(
+      `SELECT DISTINCT device_id FROM access_codes WHERE deleted_at IS NULL AND (
+         (starts_at - :lead > :from AND starts_at - :lead <= :to) OR (ends_at > :from AND ends_at <= :to))`,
+    );
   }
 
   /** A live (not deleted) code. */
@@ -150,6 +162,17 @@ export class AccessCodeRepository {
 
   remove(accessCodeId: string): void {
     this.deleteStmt.run(accessCodeId);
+  }
+
+  /** The first window boundary after `after`, over every code: one timer serves them all. */
+  nextWindowBoundary(after: number, leadMs: number): number | null {
+    const row = this.nextBoundaryStmt.get({ lead: leadMs, after }) as { at: number | null };
+    return row.at;
+  }
+
+  /** Devices with a window boundary in (from, to]. */
+  devicesWithBoundary(from: number, to: number, leadMs: number): string[] {
+    return (this.devicesDueStmt.all({ lead: leadMs, from, to }) as Array<{ device_id: string }>).map((r) => r.device_id);
   }
 
   deviceIds(): string[] {

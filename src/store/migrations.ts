@@ -101,6 +101,10 @@ const MIGRATIONS: string[] = [
     value TEXT NOT NULL
   );
   `,
+  // 2: unmanaged/delete waits for the slot to be cleared, across restarts
+  `
+  ALTER TABLE unmanaged_codes ADD COLUMN delete_attempt_id TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -8,6 +8,8 @@ export interface UnmanagedCodeRecord {
   slot: number;
   code: string | null;
   created_at: number;
+  /** The DELETE_UNMANAGED_ACCESS_CODE attempt waiting for the slot to be cleared. */
+  delete_attempt_id: string | null;
 }
 
 export class UnmanagedCodeRepository {
@@ -16,6 +18,7 @@ export class UnmanagedCodeRepository {
   private readonly insertStmt: StatementSync;
   private readonly updateCodeStmt: StatementSync;
   private readonly deleteStmt: StatementSync;
+  private readonly deletingStmt: StatementSync;
 
   constructor(db: DatabaseSync) {
     this.byId = db.prepare('SELECT * FROM unmanaged_codes WHERE access_code_id = ?');
@@ -25,6 +28,7 @@ export class UnmanagedCodeRepository {
     );
     this.updateCodeStmt = db.prepare('UPDATE unmanaged_codes SET code = ? WHERE access_code_id = ?');
     this.deleteStmt = db.prepare('DELETE FROM unmanaged_codes WHERE access_code_id = ?');
+    this.deletingStmt = db.prepare('UPDATE unmanaged_codes SET delete_attempt_id = ? WHERE access_code_id = ?');
   }
 
   get(id: string): UnmanagedCodeRecord | undefined {
@@ -43,6 +47,11 @@ export class UnmanagedCodeRepository {
 
   updateCode(id: string, code: string | null): void {
     this.updateCodeStmt.run(code, id);
+  }
+
+  /** Asked to be taken off the lock: the reconciler clears its slot. */
+  markDeleting(id: string, attemptId: string): void {
+    this.deletingStmt.run(attemptId, id);
   }
 
   remove(id: string): void {

@@ -3,6 +3,7 @@ import type { ApiContext } from '../context.ts';
 import { createAccessCode, deleteAccessCode, getAccessCode, listAccessCodes, updateAccessCode } from './access-codes.ts';
 import { getActionAttempt, listEvents } from './attempts-and-events.ts';
 import { getDevice, listDevices, lockDoor, unlockDoor } from './devices.ts';
+import { convertUnmanaged, deleteUnmanaged, getUnmanaged, listUnmanaged } from './unmanaged-codes.ts';
 
 export type Route = (ctx: ApiContext, params: unknown) => Record<string, unknown>;
 
@@ -12,6 +13,10 @@ export const ROUTES: Readonly<Record<string, Route>> = {
   'access_codes/list': listAccessCodes,
   'access_codes/update': updateAccessCode,
   'access_codes/delete': deleteAccessCode,
+  'access_codes/unmanaged/list': listUnmanaged,
+  'access_codes/unmanaged/get': getUnmanaged,
+  'access_codes/unmanaged/convert_to_managed': convertUnmanaged,
+  'access_codes/unmanaged/delete': deleteUnmanaged,
   'action_attempts/get': getActionAttempt,
   'devices/list': listDevices,
   'devices/get': getDevice,
