@@ -6,7 +6,6 @@ import type { LockDriver } from '../../drivers/driver.ts';
 import type { ApiContext } from '../api/context.ts';
 import { createRequestHandler } from '../api/router.ts';
 import type { Config } from '../config/schema.ts';
-import type { WindowPolicy } from '../core/time-window.ts';
 import { LockRegistry } from '../devices/lock-registry.ts';
 import type { ReconcileContext } from '../reconciler/context.ts';
 import { Reconciler } from '../reconciler/reconciler.ts';
@@ -14,6 +13,7 @@ import { Store } from '../store/store.ts';
 import { RetainedState } from '../views/retained-state.ts';
 import { type MqttLink, startMqttLink } from './mqtt-link.ts';
 import { bridgeInfo } from './bridge-info.ts';
+import { ClockKeeper } from './clock-keeper.ts';
 import { driversFromConfig } from './drivers-from-config.ts';
 
 const HOUR_MS = 60 * 60 * 1000;
@@ -27,13 +27,17 @@ export interface BridgeOptions {
   /** Set false to run without MQTT (the API is still reachable through `bridge.api`). */
   mqtt?: boolean;
   version?: string;
+  /** Clock step watch and minute sweep; tests that drive time themselves turn them off. */
+  clockBackground?: boolean;
+  /** Whether the system says the clock is synchronised (defaults to asking timesyncd / the kernel). */
+  syncProbe?: () => Promise<boolean | null>;
 }
 
 export class Bridge {
   readonly api: ReturnType<typeof createRequestHandler>;
   private mqtt: MqttLink | null = null;
   private maintenance: NodeJS.Timeout | null = null;
-  private windowPolicy: WindowPolicy;
+  readonly clock: ClockKeeper;
 
   private constructor(
     readonly config: Config,
@@ -42,9 +46,19 @@ export class Bridge {
     readonly registry: LockRegistry,
     readonly ctx: ApiContext & ReconcileContext,
     private readonly drivers: LockDriver[],
+    options: BridgeOptions,
   ) {
     this.api = createRequestHandler(ctx);
-    this.windowPolicy = { lead_ms: config.timing.time_bound_lead_s * 1000, clock_trusted: true };
+    this.clock = new ClockKeeper({
+      store,
+      log: ctx.log,
+      now: ctx.now,
+      requireSync: config.timing.require_clock_sync,
+      leadMs: config.timing.time_bound_lead_s * 1000,
+      onRecheck: () => this.clockRechecked(options.version),
+      syncProbe: options.syncProbe,
+      background: options.clockBackground,
+    });
   }
 
   static async start(options: BridgeOptions): Promise<Bridge> {
@@ -63,7 +77,7 @@ export class Bridge {
         fail_after_ms: config.timing.fail_after_s * 1000,
       },
       backoff: { base_ms: config.timing.retry_base_ms, max_ms: config.timing.retry_max_ms },
-      windowPolicy: () => bridge!.windowPolicy,
+      windowPolicy: () => bridge!.clock.policy(),
       includeCodes: config.mqtt.include_codes,
       randomInt: (max: number) => randomInt(max),
     } as ApiContext & ReconcileContext;
@@ -72,13 +86,14 @@ export class Bridge {
     ctx.reconciler = reconciler;
     ctx.registry = registry;
     const drivers = options.drivers ?? driversFromConfig(config, log);
-    bridge = new Bridge(config, store, reconciler, registry, ctx, drivers);
+    bridge = new Bridge(config, store, reconciler, registry, ctx, drivers, options);
     await bridge.boot(options);
     return bridge;
   }
 
   private async boot(options: BridgeOptions): Promise<void> {
     const { store, ctx, config } = this;
+    await this.clock.start();
     this.registry.markAllOffline();
     failInterruptedDoorActions(ctx);
     this.runMaintenance();
@@ -91,6 +106,12 @@ export class Bridge {
     }
     this.reconciler.wakeAll();
     ctx.log.info({ gateway_id: config.gateway_id, devices: store.devices.list().length }, 'ready');
+  }
+
+  /** Trust in the clock may have changed, or time moved on: every window is evaluated again. */
+  private clockRechecked(version: string | undefined): void {
+    this.reconciler.wakeAll();
+    this.store.tx.run(() => this.store.state.put('bridge/info', JSON.stringify(bridgeInfo(this, version))));
   }
 
   /** Keeps the outbox and the request memory bounded; says what it had to drop. */
@@ -106,6 +127,7 @@ export class Bridge {
 
   async stop(): Promise<void> {
     if (this.maintenance) clearInterval(this.maintenance);
+    this.clock.stop();
     await this.reconciler.stop();
     for (const driver of this.drivers) await driver.stop();
     if (this.mqtt) await this.mqtt.close();

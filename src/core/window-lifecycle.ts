@@ -2,6 +2,7 @@
 // "before its window", "starts_at reached" and "ends_at reached" rows). Pure.
 import type { ManagedCode } from './access-code.ts';
 import type { EventDraft } from './events.ts';
+import { type Transition, confirmSet } from './lifecycle.ts';
 import { type WindowPolicy, belongsOnLock } from './time-window.ts';
 
 export type WindowStep =
@@ -21,7 +22,8 @@ export function windowStep(code: ManagedCode, now: number, policy: WindowPolicy,
     return code.status === 'removing' ? { kind: 'none' } : { kind: 'save', code: removing(code, now) };
   }
   const belongs = belongsOnLock(code, now, policy, native);
-  if (belongs && code.status === 'unset') return { kind: 'save', code: { ...code, status: 'setting', pending_since: now } };
+  const scheduledAhead = native && now < code.window.starts_at;
+  if (belongs && code.status === 'unset' && !scheduledAhead) return { kind: 'save', code: { ...code, status: 'setting', pending_since: now } };
   if (!belongs && (code.status === 'set' || code.status === 'setting')) {
     // The window moved later: off the lock until it opens.
     return { kind: 'save', code: onLock ? removing(code, now) : { ...code, status: 'unset', pending_since: null } };
@@ -52,3 +54,21 @@ const removing = (code: ManagedCode, now: number): ManagedCode => ({
   suspended: false,
   warnings: code.warnings.filter((w) => w.warning_code !== 'delay_in_setting_on_device'),
 });
+
+/**
+ * The lock confirmed the code in its slot. A code the lock holds with its own schedule before
+ * the window opens is scheduled, not set: it is set once starts_at comes.
+ */
+export function confirmOnLock(code: ManagedCode, now: number): Transition {
+  if (!isScheduledAhead(code, now)) return confirmSet(code);
+  if (code.status === 'unset' && code.pending_since === null) return { code, events: [] };
+  const set = confirmSet(code).code;
+  return {
+    code: { ...set, status: 'unset' },
+    events: [{ event_type: 'access_code.scheduled_on_device', device_id: code.device_id, access_code_id: code.access_code_id }],
+  };
+}
+
+/** Held by the lock with a native schedule whose window has not opened yet. */
+export const isScheduledAhead = (code: ManagedCode, now: number): boolean =>
+  code.window !== null && code.is_scheduled_on_device && now < code.window.starts_at;

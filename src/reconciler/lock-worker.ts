@@ -4,10 +4,10 @@
 import type { LockHandle } from '../../drivers/driver.ts';
 import { diffLock } from '../core/diff.ts';
 import type { ManagedCode } from '../core/access-code.ts';
-import { checkDelay, confirmSet, nextDelayCheck, refuseSet } from '../core/lifecycle.ts';
+import { checkDelay, nextDelayCheck, refuseSet } from '../core/lifecycle.ts';
 import { type DesiredCode, type ObservedSlot, type SlotOperation, sameSchedule } from '../core/slot.ts';
 import { belongsOnLock } from '../core/time-window.ts';
-import { windowStep } from '../core/window-lifecycle.ts';
+import { confirmOnLock, windowStep } from '../core/window-lifecycle.ts';
 import { RetryBook } from './backoff.ts';
 import { type ReconcileContext, appendEvents, saveCode } from './context.ts';
 import { recordFullReading } from './observations.ts';
@@ -177,12 +177,11 @@ export class LockWorker {
   private applyWindows(): void {
     const now = this.ctx.now();
     const policy = this.ctx.windowPolicy();
-    const native = this.lock?.capabilities?.supports_native_scheduling ?? false;
     const slots = this.ctx.store.slots.forDevice(this.deviceId);
     for (const code of this.ctx.store.codes.forDevice(this.deviceId)) {
       if (code.window === null || code.deleted_at !== null) continue;
       const onLock = slots.some((s) => s.owner === code.access_code_id && (s.state === 'occupied' || !s.confirmed));
-      const step = windowStep(code, now, policy, native && code.is_scheduled_on_device, onLock);
+      const step = windowStep(code, now, policy, code.is_scheduled_on_device, onLock);
       if (step.kind === 'none') continue;
       this.ctx.store.tx.run(() => {
         if (step.kind === 'save') {
@@ -215,12 +214,12 @@ export class LockWorker {
     const wanted = new Map(desired.map((d) => [d.access_code_id, d]));
     for (const code of codes) {
       const want = wanted.get(code.access_code_id);
-      if (!want || code.status === 'set') continue;
+      if (!want || code.status === 'set' || (code.status === 'unset' && code.pending_since === null)) continue;
       const onLock = observed.some(
         (s) => s.owner === code.access_code_id && s.confirmed && s.state === 'occupied' && s.code === want.code && sameSchedule(s.schedule, want.schedule),
       );
       if (!onLock) continue;
-      const transition = confirmSet(code);
+      const transition = confirmOnLock(code, this.ctx.now());
       this.ctx.store.tx.run(() => saveCode(this.ctx, transition.code, transition.events));
     }
   }

@@ -2,10 +2,10 @@
 // before the command leaves, so a crash mid-write is retried after restart; "set" is recorded only
 // after the lock confirmed.
 import { DriverError, type LockHandle } from '../../drivers/driver.ts';
-import { confirmRemoved, confirmSet, refuseSet, resume } from '../core/lifecycle.ts';
+import { confirmRemoved, refuseSet, resume } from '../core/lifecycle.ts';
 import { type ObservedSlot, type SlotOperation, emptySlot } from '../core/slot.ts';
 import { type ReconcileContext, appendEvents, saveCode } from './context.ts';
-import { expiredRemoved, hasExpired } from '../core/window-lifecycle.ts';
+import { confirmOnLock, expiredRemoved, hasExpired } from '../core/window-lifecycle.ts';
 import { refusalError } from './refusals.ts';
 import { unmanagedRemoved } from './unmanaged-removal.ts';
 
@@ -57,7 +57,7 @@ function writeConfirmed(ctx: ReconcileContext, deviceId: string, op: Extract<Slo
   const code = ctx.store.codes.getAny(op.access_code_id);
   // The code may have changed while the command was out: then it is not this PIN that is set.
   if (!code || code.deleted_at !== null || code.code !== op.code) return;
-  const transition = confirmSet(code);
+  const transition = confirmOnLock(code, ctx.now());
   saveCode(ctx, transition.code, transition.events);
 }
 

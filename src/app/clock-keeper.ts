@@ -1,0 +1,91 @@
+// Whether the bridge may act on the wall clock for time-bound codes: judged at start, every
+// minute (the sweep) and whenever the clock steps. The newest trusted time is kept in the store,
+// so a Pi that reboots into the past does not expire or program codes on a wrong date.
+import type { Logger } from 'pino';
+import { clockFloor } from '../clock/clock-floor.ts';
+import { kernelClockSynchronised } from '../clock/clock-sync.ts';
+import { type ClockStatus, ClockTrust, describeClockStatus } from '../clock/clock-trust.ts';
+import { ClockWatch } from '../clock/clock-watch.ts';
+import type { WindowPolicy } from '../core/time-window.ts';
+import { type Sweep, startSweep } from '../scheduling/sweep.ts';
+import type { Store } from '../store/store.ts';
+
+const NEWEST_SEEN = 'clock.newest_seen_ms';
+
+export interface ClockKeeperOptions {
+  store: Store;
+  log: Logger;
+  now: () => number;
+  requireSync: boolean;
+  leadMs: number;
+  /** Every window must be evaluated again (trust changed, the clock stepped, the minute sweep). */
+  onRecheck: () => void;
+  syncProbe?: () => Promise<boolean | null>;
+  /** Watch for clock steps and sweep every minute (off in tests that drive time themselves). */
+  background?: boolean;
+}
+
+export class ClockKeeper {
+  private readonly trust: ClockTrust;
+  private watch: ClockWatch | null = null;
+  private sweep: Sweep | null = null;
+
+  constructor(private readonly options: ClockKeeperOptions) {
+    this.trust = new ClockTrust({
+      requireSync: options.requireSync,
+      floorMs: () => clockFloor(this.newestSeen()),
+      syncProbe: options.syncProbe ?? (() => kernelClockSynchronised()),
+      now: options.now,
+      onChange: (status) => {
+        const line = describeClockStatus(status);
+        if (status.trusted) options.log.info({ clock: status }, line);
+        else options.log.warn({ clock: status }, `${line}: time-bound codes are neither programmed nor expired until it is`);
+      },
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.check();
+    if (this.options.background === false) return;
+    this.watch = new ClockWatch({
+      onStep: (delta) => {
+        this.options.log.warn({ delta_ms: Math.round(delta) }, 'the wall clock stepped; every time window is evaluated again');
+        this.sweep?.restart();
+        void this.recheck();
+      },
+    });
+    this.watch.start();
+    this.sweep = startSweep(() => this.recheck(), this.options.log);
+  }
+
+  /** Judges the clock again and has every window evaluated again. */
+  async recheck(): Promise<void> {
+    await this.check();
+    this.options.onRecheck();
+  }
+
+  policy(): WindowPolicy {
+    return { lead_ms: this.options.leadMs, clock_trusted: this.trust.current().trusted };
+  }
+
+  status(): ClockStatus {
+    return this.trust.current();
+  }
+
+  stop(): void {
+    this.watch?.stop();
+    this.sweep?.stop();
+  }
+
+  private async check(): Promise<void> {
+    const status = await this.trust.evaluate();
+    if (status.trusted && status.now > (this.newestSeen() ?? 0)) {
+      this.options.store.tx.run(() => this.options.store.meta.set(NEWEST_SEEN, String(status.now)));
+    }
+  }
+
+  private newestSeen(): number | null {
+    const value = this.options.store.meta.get(NEWEST_SEEN);
+    return value === undefined ? null : Number(value);
+  }
+}
