@@ -1,0 +1,114 @@
+// The real node-cron, driven by vitest's fake timers (it schedules with setTimeout and new Date()),
+// and a real pino logger writing to memory.
+import cron from 'node-cron';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type Sweep, startSweep } from '../../src/scheduling/sweep.ts';
+
+const MINUTE = 60_000;
+
+let sweep: Sweep | null = null;
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  vi.setSystemTime(Date.UTC(2026, 10, 23, 9, 0, 30));
+});
+
+afterEach(() => {
+  sweep?.stop();
+  sweep = null;
+  vi.useRealTimers();
+});
+
+function memoryLog() {
+  const lines: Array<{ level: number; msg: string; err?: { message: string } }> = [];
+  const log = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  return { log, lines };
+}
+
+describe('startSweep', () => {
+  it('runs the task at each minute', async () => {
+    const task = vi.fn();
+    sweep = startSweep(task, memoryLog().log);
+    await vi.advanceTimersByTimeAsync(29_000);
+    expect(task).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(task).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(3 * MINUTE);
+    expect(task).toHaveBeenCalledTimes(4);
+  });
+
+  it('logs a throwing or rejecting task and keeps sweeping', async () => {
+    const { log, lines } = memoryLog();
+    let runs = 0;
+    sweep = startSweep(() => {
+      runs++;
+      if (runs === 1) throw new Error('store is locked');
+      if (runs === 2) return Promise.reject(new Error('lock went away'));
+    }, log);
+    await vi.advanceTimersByTimeAsync(30_000 + 3 * MINUTE);
+    expect(runs).toBe(4);
+    const errors = lines.filter((line) => line.level === 50);
+    expect(errors.map((line) => line.err?.message)).toEqual(['store is locked', 'lock went away']);
+    expect(errors[0]?.msg).toContain('sweep');
+  });
+
+  it('stops, and leaves no task behind in node-cron', async () => {
+    const task = vi.fn();
+    const before = cron.getTasks().size;
+    sweep = startSweep(task, memoryLog().log);
+    expect(cron.getTasks().size).toBe(before + 1);
+    sweep.stop();
+    await vi.advanceTimersByTimeAsync(5 * MINUTE);
+    expect(task).not.toHaveBeenCalled();
+    expect(cron.getTasks().size).toBe(before);
+  });
+
+  it('after the clock steps back, sweeps at once, says so, and keeps sweeping each minute', async () => {
+    const { log, lines } = memoryLog();
+    const task = vi.fn();
+    sweep = startSweep(task, log);
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(task).toHaveBeenCalledTimes(1);
+    vi.setSystemTime(Date.now() - 60 * MINUTE);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(task).toHaveBeenCalledTimes(2);
+    // Left alone, node-cron would wait an hour for the minute it had planned.
+    await vi.advanceTimersByTimeAsync(5 * MINUTE);
+    expect(task).toHaveBeenCalledTimes(7);
+    const warnings = lines.filter((line) => line.level === 40);
+    expect(warnings).toMatchObject([{ clock_step_ms: -60 * MINUTE }]);
+  });
+
+  it('after the clock steps forward, sweeps at once, with one warning, not one per skipped minute', async () => {
+    const { log, lines } = memoryLog();
+    const task = vi.fn();
+    sweep = startSweep(task, log);
+    await vi.advanceTimersByTimeAsync(30_000);
+    vi.setSystemTime(Date.now() + 24 * 60 * MINUTE);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(task).toHaveBeenCalledTimes(2);
+    await vi.advanceTimersByTimeAsync(2 * MINUTE);
+    expect(task).toHaveBeenCalledTimes(4);
+    expect(lines.filter((line) => line.level >= 40)).toMatchObject([{ clock_step_ms: 24 * 60 * MINUTE }]);
+  });
+
+  it('runNow runs the task at once and joins a run already under way', async () => {
+    let finish: () => void = () => {};
+    const task = vi.fn(() =>
+      task.mock.calls.length === 1 ? new Promise<void>((resolve) => (finish = resolve)) : Promise.resolve(),
+    );
+    sweep = startSweep(task, memoryLog().log);
+    const first = sweep.runNow();
+    const second = sweep.runNow();
+    expect(task).toHaveBeenCalledTimes(1);
+    finish();
+    await Promise.all([first, second]);
+    await sweep.runNow();
+    expect(task).toHaveBeenCalledTimes(2);
+  });
+
+  it('rejects a malformed cron expression', () => {
+    expect(() => startSweep(() => {}, memoryLog().log, { expression: 'every minute' })).toThrow();
+  });
+});
