@@ -70,6 +70,7 @@ export function simulatedDriverFromConfig(locks: SimulatedLockConfig[]): Simulat
 export function serialFromName(name: string): string {
   const slug = name
     .normalize('NFKD')
+    .replace(/\p{M}/gu, '') // accents go, their letters stay
     .replace(/[^A-Za-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
     .toUpperCase();
