@@ -2,13 +2,19 @@
 // store, so a missed or mis-armed timer costs at most a minute, never a code left on a lock.
 import cron from 'node-cron';
 import type { Logger } from 'pino';
+import { BUILD_FLOOR_MS } from '../clock/clock-floor.ts';
 import { ClockWatch } from '../clock/clock-watch.ts';
 
 export type SweepLog = Pick<Logger, 'error' | 'warn' | 'debug'>;
 
 export interface Sweep {
-  /** Runs the task now (e.g. when the clock becomes trusted); joins a run already under way. */
+  /** Runs the task now (e.g. when the clock becomes trusted or steps); joins a run already under way. */
   runNow(): Promise<void>;
+  /**
+   * Re-plans node-cron's next run from the wall clock as it is now. The sweep does this itself
+   * within a second of a clock step; calling it again is harmless.
+   */
+  restart(): void;
   stop(): void;
 }
 
@@ -18,13 +24,11 @@ export interface SweepOptions {
 }
 
 /**
- * Runs task every minute, and at once whenever the wall clock steps. A throwing or rejecting
- * task is logged, never thrown.
+ * Runs task every minute. A throwing or rejecting task is logged, never thrown. It does not run
+ * the task when the wall clock steps: the caller's ClockWatch does that (runNow), with its log line.
  *
- * Start it once the clock is trusted: node-cron walks every minute skipped by a forward step one
- * by one, synchronously (about 17 s per year skipped on a desktop CPU). The step watch restarts
- * node-cron within a second of a step, which avoids this unless a minute's run falls inside that
- * second; a trusted clock is near the floor, so its steps are small.
+ * While the wall clock reads before the build date it does not sweep (there is nothing the
+ * bridge may do on such a clock); it starts by itself when the clock is stepped past it.
  */
 export function startSweep(
   task: () => void | Promise<void>,
@@ -39,7 +43,7 @@ export function startSweep(
     return inFlight;
   };
 
-  const scheduled = cron.schedule(options.expression ?? '* * * * *', runNow, {
+  const scheduled = cron.createTask(options.expression ?? '* * * * *', runNow, {
     name: 'time-window-sweep',
     // A sweep slower than a minute is skipped, not stacked.
     noOverlap: true,
@@ -50,23 +54,27 @@ export function startSweep(
     logger: cronLogger(log),
   });
 
-  // node-cron computes its next run from the wall clock: stepped back by a day it would pause
-  // for that day, so restart it on every step, and re-check the windows against the new time.
+  // node-cron plans its next run from the wall clock: stepped back by a day it would pause for
+  // that day, stepped forward it walks each skipped minute. So it is re-planned on every step,
+  // and held while the clock reads before the build date (a Pi booted at 1970): NTP's step of
+  // decades would otherwise cost node-cron minutes of blocked event loop if it woke first.
+  const restart = (): void => {
+    void scheduled.stop();
+    if (Date.now() >= BUILD_FLOOR_MS) void scheduled.start();
+    else log.debug('wall clock before the build date; minute sweep held until it is corrected');
+  };
+  restart();
   const steps = new ClockWatch({
     onStep: (deltaMs) => {
-      log.warn(
-        { clock_step_ms: Math.round(deltaMs) },
-        'wall clock stepped; re-checking every time window now',
-      );
-      void scheduled.stop();
-      void scheduled.start();
-      void runNow();
+      log.debug({ clock_step_ms: Math.round(deltaMs) }, 'wall clock stepped; sweep schedule re-planned');
+      restart();
     },
   });
   steps.start();
 
   return {
     runNow,
+    restart,
     stop: () => {
       steps.stop();
       void scheduled.destroy();
