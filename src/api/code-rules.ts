@@ -14,7 +14,12 @@ const overlaps = (a: TimeWindow | null, b: TimeWindow | null) =>
   a === null || b === null || (a.starts_at < b.ends_at && b.starts_at < a.ends_at);
 
 /** PINs that would share the lock with a code of this window (the code itself excluded). */
-function pinsInUse(ctx: ApiContext, deviceId: string, window: TimeWindow | null, exceptId?: string): Set<string> {
+function pinsInUse(
+  ctx: ApiContext,
+  deviceId: string,
+  window: TimeWindow | null,
+  exceptId?: string,
+): Set<string> {
   const taken = new Set<string>();
   for (const other of ctx.store.codes.liveForDevice(deviceId)) {
     if (other.access_code_id !== exceptId && overlaps(window, other.window)) taken.add(other.code);
@@ -25,7 +30,13 @@ function pinsInUse(ctx: ApiContext, deviceId: string, window: TimeWindow | null,
   return taken;
 }
 
-export function rejectDuplicate(ctx: ApiContext, deviceId: string, code: string, window: TimeWindow | null, exceptId?: string) {
+export function rejectDuplicate(
+  ctx: ApiContext,
+  deviceId: string,
+  code: string,
+  window: TimeWindow | null,
+  exceptId?: string,
+) {
   if (pinsInUse(ctx, deviceId, window, exceptId).has(code)) {
     throw new ApiError(
       'duplicate_access_code',

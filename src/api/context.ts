@@ -1,10 +1,10 @@
 // What the routes need: the store and the parts that act on locks after a commit.
 import type { Logger } from 'pino';
+import type { WindowPolicy } from '../core/time-window.ts';
 import type { LockRegistry } from '../devices/lock-registry.ts';
 import type { Reconciler } from '../reconciler/reconciler.ts';
 import type { Store } from '../store/store.ts';
 import type { RetainedState } from '../views/retained-state.ts';
-import type { WindowPolicy } from '../core/time-window.ts';
 
 export interface ApiContext {
   store: Store;

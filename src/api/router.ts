@@ -11,10 +11,16 @@ export const MAX_PAYLOAD_BYTES = 64 * 1024;
 type Body = Record<string, unknown>;
 
 export function createRequestHandler(ctx: ApiContext): RequestHandler {
-  return async (route, payload, { generatedRequestId }) => handleRequest(ctx, route, payload, generatedRequestId);
+  return async (route, payload, { generatedRequestId }) =>
+    handleRequest(ctx, route, payload, generatedRequestId);
 }
 
-export function handleRequest(ctx: ApiContext, route: string, payload: Buffer, generatedRequestId: string): Body {
+export function handleRequest(
+  ctx: ApiContext,
+  route: string,
+  payload: Buffer,
+  generatedRequestId: string,
+): Body {
   let requestId = generatedRequestId;
   let clientGaveId = false;
   try {
@@ -22,7 +28,11 @@ export function handleRequest(ctx: ApiContext, route: string, payload: Buffer, g
     if (!handler) throw new ApiError('unknown_route', `There is no route "${route}".`, { route });
     const params = parsePayload(payload);
     if (params.request_id !== undefined) {
-      if (typeof params.request_id !== 'string' || params.request_id.length === 0 || params.request_id.length > 128) {
+      if (
+        typeof params.request_id !== 'string' ||
+        params.request_id.length === 0 ||
+        params.request_id.length > 128
+      ) {
         throw invalidField('request_id', 'Must be a string of 1 to 128 characters');
       }
       requestId = params.request_id;
@@ -31,7 +41,10 @@ export function handleRequest(ctx: ApiContext, route: string, payload: Buffer, g
     const now = ctx.now();
     const answered = ctx.store.requests.answered(requestId, now);
     if (answered) {
-      ctx.log.debug({ route, request_id: requestId }, 'request already answered; sending the stored response');
+      ctx.log.debug(
+        { route, request_id: requestId },
+        'request already answered; sending the stored response',
+      );
       return answered;
     }
     const response = ctx.store.tx.run(() => {
@@ -71,7 +84,9 @@ function parsePayload(payload: Buffer): Body {
 
 function errorResponse(ctx: ApiContext, route: string, error: unknown, requestId: string): Body {
   const apiError =
-    error instanceof ApiError ? error : new ApiError('internal_error', 'The bridge failed to handle the request.');
+    error instanceof ApiError
+      ? error
+      : new ApiError('internal_error', 'The bridge failed to handle the request.');
   if (error instanceof ApiError) {
     ctx.log.info({ route, request_id: requestId, error_type: error.type }, 'request refused');
   } else {

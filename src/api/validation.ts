@@ -4,7 +4,8 @@ import { ApiError } from './errors.ts';
 
 // Seam's wording: a missing parameter is "Required".
 z.config({
-  customError: (issue) => (issue.code === 'invalid_type' && issue.input === undefined ? 'Required' : undefined),
+  customError: (issue) =>
+    issue.code === 'invalid_type' && issue.input === undefined ? 'Required' : undefined,
 });
 
 export function parseParams<T extends z.ZodType>(schema: T, params: unknown): z.infer<T> {
@@ -12,7 +13,12 @@ export function parseParams<T extends z.ZodType>(schema: T, params: unknown): z.
   if (result.success) return result.data;
   const first = result.error.issues[0];
   const where = first && first.path.length > 0 ? ` for provided "${first.path.join('.')}"` : '';
-  throw new ApiError('invalid_input', `${first?.message ?? 'Invalid input'}${where}`, undefined, z.formatError(result.error));
+  throw new ApiError(
+    'invalid_input',
+    `${first?.message ?? 'Invalid input'}${where}`,
+    undefined,
+    z.formatError(result.error),
+  );
 }
 
 export const requestId = z.string().min(1).max(128).optional();

@@ -11,10 +11,10 @@ import type { ReconcileContext } from '../reconciler/context.ts';
 import { Reconciler } from '../reconciler/reconciler.ts';
 import { Store } from '../store/store.ts';
 import { RetainedState } from '../views/retained-state.ts';
-import { type MqttLink, startMqttLink } from './mqtt-link.ts';
 import { bridgeInfo } from './bridge-info.ts';
 import { ClockKeeper } from './clock-keeper.ts';
 import { driversFromConfig } from './drivers-from-config.ts';
+import { type MqttLink, startMqttLink } from './mqtt-link.ts';
 
 const HOUR_MS = 60 * 60 * 1000;
 
@@ -121,7 +121,8 @@ export class Bridge {
       max_age_ms: this.config.outbox.max_age_days * 24 * HOUR_MS,
       max_events: this.config.outbox.max_events,
     });
-    if (dropped > 0) this.ctx.log.warn({ dropped }, 'event outbox full or too old: undelivered events dropped');
+    if (dropped > 0)
+      this.ctx.log.warn({ dropped }, 'event outbox full or too old: undelivered events dropped');
     this.store.tx.run(() => this.store.requests.prune(now));
   }
 
@@ -142,10 +143,15 @@ function failInterruptedDoorActions(ctx: ApiContext): void {
   ctx.store.tx.run(() => {
     for (const type of ['LOCK_DOOR', 'UNLOCK_DOOR'] as const) {
       for (const attempt of ctx.store.attempts.pending(type)) {
-        ctx.store.attempts.fail(attempt.action_attempt_id, { type: 'bridge_restarted', message: 'The bridge restarted before the lock confirmed.' }, now);
+        ctx.store.attempts.fail(
+          attempt.action_attempt_id,
+          { type: 'bridge_restarted', message: 'The bridge restarted before the lock confirmed.' },
+          now,
+        );
         ctx.store.events.append(
           {
-            event_type: type === 'LOCK_DOOR' ? 'action_attempt.lock_door.failed' : 'action_attempt.unlock_door.failed',
+            event_type:
+              type === 'LOCK_DOOR' ? 'action_attempt.lock_door.failed' : 'action_attempt.unlock_door.failed',
             device_id: attempt.device_id ?? '',
             action_attempt_id: attempt.action_attempt_id,
           },

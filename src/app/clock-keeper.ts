@@ -39,7 +39,7 @@ export class ClockKeeper {
       onChange: (status) => {
         const line = describeClockStatus(status);
         if (status.trusted) options.log.info({ clock: status }, line);
-        else options.log.warn({ clock: status }, `${line}: time-bound codes are neither programmed nor expired until it is`);
+        else options.log.warn({ clock: status }, line);
       },
     });
   }
@@ -49,8 +49,10 @@ export class ClockKeeper {
     if (this.options.background === false) return;
     this.watch = new ClockWatch({
       onStep: (delta) => {
-        this.options.log.warn({ delta_ms: Math.round(delta) }, 'the wall clock stepped; every time window is evaluated again');
-        this.sweep?.restart();
+        this.options.log.warn(
+          { delta_ms: Math.round(delta) },
+          'the wall clock stepped; every time window is evaluated again',
+        );
         void this.recheck();
       },
     });

@@ -1,6 +1,9 @@
 // The MQTT side of the bridge: the broker (or the embedded one), the outboxes drained to it, and
 // the request listener feeding the API.
+
+import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
+import { MAX_PAYLOAD_BYTES } from '../api/router.ts';
 import { readMqttPassword } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import type { Store } from '../store/store.ts';
@@ -9,14 +12,17 @@ import { startEmbeddedBroker } from '../transports/mqtt/embedded-broker.ts';
 import { startOutboxPublisher } from '../transports/mqtt/outbox-publisher.ts';
 import type { RequestHandler } from '../transports/mqtt/ports.ts';
 import { startRequestListener } from '../transports/mqtt/request-listener.ts';
-import { readFileSync } from 'node:fs';
-import { MAX_PAYLOAD_BYTES } from '../api/router.ts';
 
 export interface MqttLink {
   close(): Promise<void>;
 }
 
-export async function startMqttLink(config: Config, log: Logger, store: Store, api: RequestHandler): Promise<MqttLink> {
+export async function startMqttLink(
+  config: Config,
+  log: Logger,
+  store: Store,
+  api: RequestHandler,
+): Promise<MqttLink> {
   const mqttLog = log.child({ component: 'mqtt' });
   let url = config.mqtt.url;
   let broker: Awaited<ReturnType<typeof startEmbeddedBroker>> | null = null;

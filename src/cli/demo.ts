@@ -43,7 +43,7 @@ async function main(): Promise<void> {
     'List the locks:',
     `  mosquitto_pub -h 127.0.0.1 -p ${port} -t '${root}/request/devices/list' -m '{}'`,
     '',
-    'Ctrl-C stops it. The store is kept in ' + config.data_dir,
+    `Ctrl-C stops it. The store is kept in ${config.data_dir}`,
     '',
   ];
   process.stdout.write(lines.join('\n'));

@@ -1,7 +1,7 @@
 // The diff engine: a lock's desired codes against its observed slots → the fewest slot
 // operations that make the lock hold exactly the desired codes. Pure; the cost is linear in
 // the lock's slots and codes, never in the store.
-import { type DesiredCode, type ObservedSlot, type SlotOperation, emptySlot, sameSchedule } from './slot.ts';
+import { type DesiredCode, emptySlot, type ObservedSlot, type SlotOperation, sameSchedule } from './slot.ts';
 
 export interface DiffInput {
   slotCount: number;
@@ -20,11 +20,15 @@ export interface DiffResult {
 }
 
 const holds = (slot: ObservedSlot, want: DesiredCode): boolean =>
-  slot.confirmed && slot.state === 'occupied' && slot.code === want.code && sameSchedule(slot.schedule, want.schedule);
+  slot.confirmed &&
+  slot.state === 'occupied' &&
+  slot.code === want.code &&
+  sameSchedule(slot.schedule, want.schedule);
 
 /** Free for a new code: nothing on it that anyone owns, and no write to it in doubt. */
 const isFree = (slot: ObservedSlot | undefined): boolean =>
-  slot === undefined || (slot.state === 'empty' && slot.confirmed && slot.owner === null && slot.unmanaged_id === null);
+  slot === undefined ||
+  (slot.state === 'empty' && slot.confirmed && slot.owner === null && slot.unmanaged_id === null);
 
 export function diffLock(input: DiffInput): DiffResult {
   const wanted = new Map(input.desired.map((d) => [d.access_code_id, d]));
@@ -43,7 +47,12 @@ export function diffLock(input: DiffInput): DiffResult {
   for (const slot of slots) {
     if (slot.unmanaged_id !== null) {
       if (slot.state === 'occupied' && input.clearUnmanaged?.has(slot.unmanaged_id)) {
-        clears.push({ kind: 'clear', slot: slot.slot, access_code_id: null, unmanaged_id: slot.unmanaged_id });
+        clears.push({
+          kind: 'clear',
+          slot: slot.slot,
+          access_code_id: null,
+          unmanaged_id: slot.unmanaged_id,
+        });
       }
       continue;
     }
@@ -88,6 +97,14 @@ export function applyOperation(observed: readonly ObservedSlot[], op: SlotOperat
   if (op.kind === 'clear') return [...rest, emptySlot(op.slot)];
   return [
     ...rest,
-    { slot: op.slot, state: 'occupied', code: op.code, schedule: op.schedule, owner: op.access_code_id, confirmed: true, unmanaged_id: null },
+    {
+      slot: op.slot,
+      state: 'occupied',
+      code: op.code,
+      schedule: op.schedule,
+      owner: op.access_code_id,
+      confirmed: true,
+      unmanaged_id: null,
+    },
   ];
 }

@@ -4,8 +4,8 @@
 import {
   type AccessCodeErrorCode,
   type AccessCodeWarningCode,
-  type ManagedCode,
   iso,
+  type ManagedCode,
 } from './access-code.ts';
 import type { EventDraft } from './events.ts';
 
@@ -60,7 +60,12 @@ export function confirmSet(code: ManagedCode): Transition {
 }
 
 /** The lock refused the code for good: report it and stop trying until the code changes. */
-export function refuseSet(code: ManagedCode, error: AccessCodeErrorCode, message: string, now: number): Transition {
+export function refuseSet(
+  code: ManagedCode,
+  error: AccessCodeErrorCode,
+  message: string,
+  now: number,
+): Transition {
   const next: ManagedCode = {
     ...code,
     suspended: true,
@@ -90,7 +95,10 @@ export function checkDelay(code: ManagedCode, now: number, timing: TimingPolicy)
     const message = removing
       ? 'The lock has not confirmed the removal yet; the bridge keeps trying.'
       : 'The lock has not confirmed the code yet; the bridge keeps trying.';
-    next = { ...next, warnings: [...next.warnings, { warning_code: warning, message, created_at: iso(now) }] };
+    next = {
+      ...next,
+      warnings: [...next.warnings, { warning_code: warning, message, created_at: iso(now) }],
+    };
     events.push(event(next, `access_code.${warning}`));
   }
   if (waited >= timing.fail_after_ms && !hasError(next, error)) {
@@ -155,7 +163,14 @@ export function markRemoving(code: ManagedCode, now: number, attemptId: string):
 
 /** A one-time code was used: it comes off the lock, then it is deleted (no action attempt). */
 export function usedUp(code: ManagedCode, now: number): ManagedCode {
-  return { ...code, status: 'removing', deleted_at: now, delete_attempt_id: null, pending_since: now, suspended: false };
+  return {
+    ...code,
+    status: 'removing',
+    deleted_at: now,
+    delete_attempt_id: null,
+    pending_since: now,
+    suspended: false,
+  };
 }
 
 /** The lock confirmed that a deleted code's slot is clear. */

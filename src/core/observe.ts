@@ -1,7 +1,7 @@
 // Merges what a lock reports about a slot into what the bridge believed was there. Pure: the
 // reconciler stores the result and turns each change into lifecycle transitions and events.
 import type { SlotReading } from '../../drivers/driver.ts';
-import { type ObservedSlot, emptySlot } from './slot.ts';
+import { emptySlot, type ObservedSlot } from './slot.ts';
 
 export type ObservationChange =
   /** A slot the bridge wrote now holds another PIN (code) or nothing (null). */
@@ -20,7 +20,11 @@ export interface Observation {
   change: ObservationChange | null;
 }
 
-export function observeSlot(current: ObservedSlot | undefined, reading: SlotReading, factoryReset: boolean): Observation {
+export function observeSlot(
+  current: ObservedSlot | undefined,
+  reading: SlotReading,
+  factoryReset: boolean,
+): Observation {
   const known = current ?? emptySlot(reading.slot);
   const schedule = reading.schedule;
   if (reading.state === 'empty') return observeEmpty(known, factoryReset);
@@ -30,17 +34,28 @@ export function observeSlot(current: ObservedSlot | undefined, reading: SlotRead
       // Unreadable codes are presumed to be the bridge's own; a readable match proves it.
       const landed = !known.confirmed && reading.code !== null;
       const slot: ObservedSlot = landed ? { ...known, state: 'occupied', confirmed: true } : known;
-      return { slot, change: landed ? { kind: 'owned_confirmed', slot: known.slot, owner: known.owner } : null };
+      return {
+        slot,
+        change: landed ? { kind: 'owned_confirmed', slot: known.slot, owner: known.owner } : null,
+      };
     }
     const slot: ObservedSlot = { ...known, state: 'occupied', code: reading.code, schedule, confirmed: true };
-    return { slot, change: { kind: 'owned_changed', slot: known.slot, owner: known.owner, code: reading.code } };
+    return {
+      slot,
+      change: { kind: 'owned_changed', slot: known.slot, owner: known.owner, code: reading.code },
+    };
   }
 
   if (known.unmanaged_id !== null) {
     if (reading.code === known.code) return { slot: known, change: null };
     return {
       slot: { ...known, code: reading.code, schedule },
-      change: { kind: 'unmanaged_changed', slot: known.slot, unmanaged_id: known.unmanaged_id, code: reading.code },
+      change: {
+        kind: 'unmanaged_changed',
+        slot: known.slot,
+        unmanaged_id: known.unmanaged_id,
+        code: reading.code,
+      },
     };
   }
 
@@ -61,7 +76,10 @@ function observeEmpty(known: ObservedSlot, factoryReset: boolean): Observation {
     return { slot: empty, change };
   }
   if (known.unmanaged_id !== null) {
-    return { slot: empty, change: { kind: 'unmanaged_gone', slot: known.slot, unmanaged_id: known.unmanaged_id } };
+    return {
+      slot: empty,
+      change: { kind: 'unmanaged_gone', slot: known.slot, unmanaged_id: known.unmanaged_id },
+    };
   }
   return { slot: empty, change: null };
 }

@@ -15,7 +15,10 @@ export function generatePin(
   taken: ReadonlySet<string>,
   randomInt: (max: number) => number,
 ): string {
-  const length = Math.min(Math.max(PREFERRED_PIN_LENGTH, constraints.min_code_length), constraints.max_code_length);
+  const length = Math.min(
+    Math.max(PREFERRED_PIN_LENGTH, constraints.min_code_length),
+    constraints.max_code_length,
+  );
   for (let i = 0; i < MAX_TRIES; i++) {
     let pin = '';
     for (let d = 0; d < length; d++) pin += String(randomInt(10));

@@ -12,7 +12,12 @@ export interface WindowPolicy {
  * Ongoing codes always belong on the lock. A time-bound code belongs there inside its window,
  * or from creation until ends_at when the lock enforces the window itself.
  */
-export function belongsOnLock(code: ManagedCode, now: number, policy: WindowPolicy, nativeSchedule: boolean): boolean {
+export function belongsOnLock(
+  code: ManagedCode,
+  now: number,
+  policy: WindowPolicy,
+  nativeSchedule: boolean,
+): boolean {
   if (code.deleted_at !== null) return false;
   if (code.window === null) return true;
   if (!policy.clock_trusted) return code.status === 'set' || code.status === 'removing';

@@ -2,8 +2,8 @@
 // "before its window", "starts_at reached" and "ends_at reached" rows). Pure.
 import type { ManagedCode } from './access-code.ts';
 import type { EventDraft } from './events.ts';
-import { type Transition, confirmSet } from './lifecycle.ts';
-import { type WindowPolicy, belongsOnLock } from './time-window.ts';
+import { confirmSet, type Transition } from './lifecycle.ts';
+import { belongsOnLock, type WindowPolicy } from './time-window.ts';
 
 export type WindowStep =
   | { kind: 'none' }
@@ -15,7 +15,13 @@ export type WindowStep =
  * `onLock`: a slot holds (or may hold) the code. A code past its window that is on the lock goes
  * to removing; the removal's confirmation then deletes it (see expiredRemoved).
  */
-export function windowStep(code: ManagedCode, now: number, policy: WindowPolicy, native: boolean, onLock: boolean): WindowStep {
+export function windowStep(
+  code: ManagedCode,
+  now: number,
+  policy: WindowPolicy,
+  native: boolean,
+  onLock: boolean,
+): WindowStep {
   if (code.window === null || code.deleted_at !== null || !policy.clock_trusted) return { kind: 'none' };
   if (hasExpired(code, now)) {
     if (!onLock) return { kind: 'delete', events: [deletedEvent(code)] };
@@ -23,20 +29,29 @@ export function windowStep(code: ManagedCode, now: number, policy: WindowPolicy,
   }
   const belongs = belongsOnLock(code, now, policy, native);
   const scheduledAhead = native && now < code.window.starts_at;
-  if (belongs && code.status === 'unset' && !scheduledAhead) return { kind: 'save', code: { ...code, status: 'setting', pending_since: now } };
+  if (belongs && code.status === 'unset' && !scheduledAhead)
+    return { kind: 'save', code: { ...code, status: 'setting', pending_since: now } };
   if (!belongs && (code.status === 'set' || code.status === 'setting')) {
     // The window moved later: off the lock until it opens.
-    return { kind: 'save', code: onLock ? removing(code, now) : { ...code, status: 'unset', pending_since: null } };
+    return {
+      kind: 'save',
+      code: onLock ? removing(code, now) : { ...code, status: 'unset', pending_since: null },
+    };
   }
   return { kind: 'none' };
 }
 
-export const hasExpired = (code: ManagedCode, now: number): boolean => code.window !== null && now >= code.window.ends_at;
+export const hasExpired = (code: ManagedCode, now: number): boolean =>
+  code.window !== null && now >= code.window.ends_at;
 
 /** The lock confirmed an expired code's slot is clear: it is deleted. */
 export function expiredRemoved(code: ManagedCode): EventDraft[] {
   return [
-    { event_type: 'access_code.removed_from_device', device_id: code.device_id, access_code_id: code.access_code_id },
+    {
+      event_type: 'access_code.removed_from_device',
+      device_id: code.device_id,
+      access_code_id: code.access_code_id,
+    },
     deletedEvent(code),
   ];
 }
@@ -65,7 +80,13 @@ export function confirmOnLock(code: ManagedCode, now: number): Transition {
   const set = confirmSet(code).code;
   return {
     code: { ...set, status: 'unset' },
-    events: [{ event_type: 'access_code.scheduled_on_device', device_id: code.device_id, access_code_id: code.access_code_id }],
+    events: [
+      {
+        event_type: 'access_code.scheduled_on_device',
+        device_id: code.device_id,
+        access_code_id: code.access_code_id,
+      },
+    ],
   };
 }
 

@@ -2,9 +2,9 @@
 // events. Only reports: slot changes go to the reconciler.
 import type { LockActionSource, LockState } from '../../drivers/driver.ts';
 import type { EventDraft } from '../core/events.ts';
+import { usedUp } from '../core/lifecycle.ts';
 import type { ReconcileContext } from '../reconciler/context.ts';
 import { appendEvents } from '../reconciler/context.ts';
-import { usedUp } from '../core/lifecycle.ts';
 
 const LOW_BATTERY = 0.2;
 
@@ -96,7 +96,11 @@ export function recordBattery(ctx: ReconcileContext, deviceId: string, level: nu
     ];
     const wasLow = device.battery_level !== null && device.battery_level < LOW_BATTERY;
     if (level < LOW_BATTERY && !wasLow) {
-      events.push({ event_type: 'device.low_battery', device_id: deviceId, fields: { battery_level: level } });
+      events.push({
+        event_type: 'device.low_battery',
+        device_id: deviceId,
+        fields: { battery_level: level },
+      });
     }
     appendEvents(ctx, events);
   });

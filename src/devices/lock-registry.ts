@@ -3,7 +3,7 @@
 // the reconciler; reports (battery, lock state, codes used) to lock-events.
 import type { LockCapabilities, LockHandle } from '../../drivers/driver.ts';
 import { resume } from '../core/lifecycle.ts';
-import { type ReconcileContext, appendEvents, saveCode } from '../reconciler/context.ts';
+import { appendEvents, type ReconcileContext, saveCode } from '../reconciler/context.ts';
 import { recordSlotReading } from '../reconciler/observations.ts';
 import type { Reconciler } from '../reconciler/reconciler.ts';
 import { recordBattery, recordCodeUsed, recordDoor, recordLockState } from './lock-events.ts';
@@ -34,7 +34,12 @@ export class LockRegistry {
 
   attach(lock: LockHandle): string {
     const deviceId = this.ctx.store.tx.run(() => {
-      const { device, created } = this.ctx.store.devices.ensure(lock.identity, lock.driver, lock.name, this.ctx.now());
+      const { device, created } = this.ctx.store.devices.ensure(
+        lock.identity,
+        lock.driver,
+        lock.name,
+        this.ctx.now(),
+      );
       if (created) this.ctx.retained.device(device);
       return device.device_id;
     });
@@ -46,11 +51,14 @@ export class LockRegistry {
     lock.on('online', (caps) => this.connected(deviceId, caps));
     lock.on('offline', (reason) => this.disconnected(deviceId, reason));
     lock.on('rebooted', (factoryReset) => {
-      this.ctx.log.warn({ device_id: deviceId, factory_reset: factoryReset }, 'lock rebooted; reading its slots');
+      this.ctx.log.warn(
+        { device_id: deviceId, factory_reset: factoryReset },
+        'lock rebooted; reading its slots',
+      );
       this.resumeSuspended(deviceId);
       worker.requestRead(factoryReset);
     });
-    lock.on('slot_changed', (slot, reading) => {
+    lock.on('slot_changed', (_slot, reading) => {
       if (reading) {
         recordSlotReading(this.ctx, deviceId, reading);
         worker.wake();
@@ -63,7 +71,9 @@ export class LockRegistry {
     });
     lock.on('lock_state', (state, source, slot) => recordLockState(this.ctx, deviceId, state, source, slot));
     lock.on('battery', (level) => recordBattery(this.ctx, deviceId, level));
-    lock.on('door_state', (door) => recordDoor(this.ctx, deviceId, door === 'unknown' ? null : door === 'open'));
+    lock.on('door_state', (door) =>
+      recordDoor(this.ctx, deviceId, door === 'unknown' ? null : door === 'open'),
+    );
     if (lock.online && lock.capabilities) this.connected(deviceId, lock.capabilities);
     return deviceId;
   }
@@ -89,7 +99,9 @@ export class LockRegistry {
       const next = { ...device, online: false };
       this.ctx.store.devices.update(next);
       this.ctx.retained.device(next);
-      appendEvents(this.ctx, [{ event_type: 'device.disconnected', device_id: deviceId, fields: { reason } }]);
+      appendEvents(this.ctx, [
+        { event_type: 'device.disconnected', device_id: deviceId, fields: { reason } },
+      ]);
     });
     this.ctx.log.warn({ device_id: deviceId, reason }, 'lock offline');
   }

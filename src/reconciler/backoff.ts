@@ -6,7 +6,11 @@ export interface BackoffPolicy {
 }
 
 /** Delay before retry number `failures` (1 = first retry): base·2^(n-1), capped, with ±25 % jitter. */
-export function backoffDelay(failures: number, policy: BackoffPolicy, random: () => number = Math.random): number {
+export function backoffDelay(
+  failures: number,
+  policy: BackoffPolicy,
+  random: () => number = Math.random,
+): number {
   const exponential = policy.base_ms * 2 ** Math.min(failures - 1, 30);
   const capped = Math.min(policy.max_ms, exponential);
   return Math.round(capped * (0.75 + random() * 0.5));

@@ -1,9 +1,9 @@
 // What the reconciler's parts share: the store, the clock, the policies, the log.
 import type { Logger } from 'pino';
-import type { TimingPolicy } from '../core/lifecycle.ts';
-import type { WindowPolicy } from '../core/time-window.ts';
 import type { ManagedCode } from '../core/access-code.ts';
 import type { EventDraft } from '../core/events.ts';
+import type { TimingPolicy } from '../core/lifecycle.ts';
+import type { WindowPolicy } from '../core/time-window.ts';
 import type { Store } from '../store/store.ts';
 import type { RetainedState } from '../views/retained-state.ts';
 import type { BackoffPolicy } from './backoff.ts';

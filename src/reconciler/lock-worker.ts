@@ -2,14 +2,14 @@
 // lock's desired codes and observed slots, diffs them and sends at most one command. Whatever
 // happened meanwhile (several updates, a delete, a reboot) is folded into the next diff.
 import type { LockHandle } from '../../drivers/driver.ts';
-import { diffLock } from '../core/diff.ts';
 import type { ManagedCode } from '../core/access-code.ts';
+import { diffLock } from '../core/diff.ts';
 import { checkDelay, nextDelayCheck, refuseSet } from '../core/lifecycle.ts';
 import { type DesiredCode, type ObservedSlot, type SlotOperation, sameSchedule } from '../core/slot.ts';
 import { belongsOnLock } from '../core/time-window.ts';
 import { confirmOnLock, windowStep } from '../core/window-lifecycle.ts';
 import { RetryBook } from './backoff.ts';
-import { type ReconcileContext, appendEvents, saveCode } from './context.ts';
+import { appendEvents, type ReconcileContext, saveCode } from './context.ts';
 import { recordFullReading } from './observations.ts';
 import type { Semaphore } from './semaphore.ts';
 import { runSlotOperation } from './slot-commands.ts';
@@ -97,7 +97,7 @@ export class LockWorker {
     this.checkDelays();
     const lock = this.lock;
     const caps = lock?.capabilities;
-    if (!lock || !lock.online || !caps) return false;
+    if (!lock?.online || !caps) return false;
 
     const action = this.actions.shift();
     if (action) {
@@ -105,13 +105,19 @@ export class LockWorker {
       return true;
     }
     // A deleted or expired code must stop opening the door before anything else happens.
-    if (this.readNeed !== 'none' && (await this.runUrgentClear(lock, caps.slot_count, caps.supports_native_scheduling))) {
+    if (
+      this.readNeed !== 'none' &&
+      (await this.runUrgentClear(lock, caps.slot_count, caps.supports_native_scheduling))
+    ) {
       return true;
     }
     if (this.readNeed !== 'none') {
       const reset = this.readNeed === 'reset';
       const readings = await lock.readSlots().catch((error: unknown) => {
-        this.ctx.log.warn({ err: error, device_id: this.deviceId }, 'reading the slots failed; retrying later');
+        this.ctx.log.warn(
+          { err: error, device_id: this.deviceId },
+          'reading the slots failed; retrying later',
+        );
         return null;
       });
       if (readings === null) {
@@ -130,9 +136,17 @@ export class LockWorker {
     this.settleConfirmed(codes, desired, observed);
 
     const clearUnmanaged = new Set(
-      this.ctx.store.unmanaged.forDevice(this.deviceId).filter((u) => u.delete_attempt_id !== null).map((u) => u.access_code_id),
+      this.ctx.store.unmanaged
+        .forDevice(this.deviceId)
+        .filter((u) => u.delete_attempt_id !== null)
+        .map((u) => u.access_code_id),
     );
-    const { operations, unplaced } = diffLock({ slotCount: caps.slot_count, desired, observed, clearUnmanaged });
+    const { operations, unplaced } = diffLock({
+      slotCount: caps.slot_count,
+      desired,
+      observed,
+      clearUnmanaged,
+    });
     this.reportNoSpace(codes, unplaced);
     const suspended = new Set(codes.filter((c) => c.suspended).map((c) => c.access_code_id));
     const op = operations.find(
@@ -151,11 +165,20 @@ export class LockWorker {
     } else if (!outcome.error.permanent || op.kind === 'clear') {
       const delay = this.retries.failed(retryKey(op), this.ctx.now());
       this.ctx.log.warn(
-        { device_id: this.deviceId, slot: op.slot, operation: op.kind, reason: outcome.error.kind, retry_in_ms: delay },
+        {
+          device_id: this.deviceId,
+          slot: op.slot,
+          operation: op.kind,
+          reason: outcome.error.kind,
+          retry_in_ms: delay,
+        },
         'lock did not confirm; will retry',
       );
     } else {
-      this.ctx.log.warn({ device_id: this.deviceId, slot: op.slot, reason: outcome.error.kind }, 'lock refused the code');
+      this.ctx.log.warn(
+        { device_id: this.deviceId, slot: op.slot, reason: outcome.error.kind },
+        'lock refused the code',
+      );
     }
   }
 
@@ -180,7 +203,9 @@ export class LockWorker {
     const slots = this.ctx.store.slots.forDevice(this.deviceId);
     for (const code of this.ctx.store.codes.forDevice(this.deviceId)) {
       if (code.window === null || code.deleted_at !== null) continue;
-      const onLock = slots.some((s) => s.owner === code.access_code_id && (s.state === 'occupied' || !s.confirmed));
+      const onLock = slots.some(
+        (s) => s.owner === code.access_code_id && (s.state === 'occupied' || !s.confirmed),
+      );
       const step = windowStep(code, now, policy, code.is_scheduled_on_device, onLock);
       if (step.kind === 'none') continue;
       this.ctx.store.tx.run(() => {
@@ -210,13 +235,23 @@ export class LockWorker {
   }
 
   /** A code whose slot the lock has confirmed is set (e.g. a write that landed before a crash). */
-  private settleConfirmed(codes: readonly ManagedCode[], desired: readonly DesiredCode[], observed: readonly ObservedSlot[]) {
+  private settleConfirmed(
+    codes: readonly ManagedCode[],
+    desired: readonly DesiredCode[],
+    observed: readonly ObservedSlot[],
+  ) {
     const wanted = new Map(desired.map((d) => [d.access_code_id, d]));
     for (const code of codes) {
       const want = wanted.get(code.access_code_id);
-      if (!want || code.status === 'set' || (code.status === 'unset' && code.pending_since === null)) continue;
+      if (!want || code.status === 'set' || (code.status === 'unset' && code.pending_since === null))
+        continue;
       const onLock = observed.some(
-        (s) => s.owner === code.access_code_id && s.confirmed && s.state === 'occupied' && s.code === want.code && sameSchedule(s.schedule, want.schedule),
+        (s) =>
+          s.owner === code.access_code_id &&
+          s.confirmed &&
+          s.state === 'occupied' &&
+          s.code === want.code &&
+          sameSchedule(s.schedule, want.schedule),
       );
       if (!onLock) continue;
       const transition = confirmOnLock(code, this.ctx.now());
@@ -228,7 +263,12 @@ export class LockWorker {
     for (const id of unplaced) {
       const code = codes.find((c) => c.access_code_id === id);
       if (!code || code.suspended) continue;
-      const transition = refuseSet(code, 'no_space_for_access_code_on_device', 'The lock has no free slot for this code.', this.ctx.now());
+      const transition = refuseSet(
+        code,
+        'no_space_for_access_code_on_device',
+        'The lock has no free slot for this code.',
+        this.ctx.now(),
+      );
       this.ctx.store.tx.run(() => saveCode(this.ctx, transition.code, transition.events));
     }
   }
@@ -237,7 +277,8 @@ export class LockWorker {
     const now = this.ctx.now();
     for (const code of this.ctx.store.codes.forDevice(this.deviceId)) {
       const transition = checkDelay(code, now, this.ctx.timing);
-      if (transition.events.length > 0) this.ctx.store.tx.run(() => saveCode(this.ctx, transition.code, transition.events));
+      if (transition.events.length > 0)
+        this.ctx.store.tx.run(() => saveCode(this.ctx, transition.code, transition.events));
     }
   }
 

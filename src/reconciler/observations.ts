@@ -4,7 +4,7 @@ import type { SlotReading } from '../../drivers/driver.ts';
 import { modifiedExternally, reprogram } from '../core/lifecycle.ts';
 import { type ObservationChange, observeSlot } from '../core/observe.ts';
 import type { ObservedSlot } from '../core/slot.ts';
-import { type ReconcileContext, appendEvents, saveCode } from './context.ts';
+import { appendEvents, type ReconcileContext, saveCode } from './context.ts';
 import { unmanagedRemoved } from './unmanaged-removal.ts';
 
 /** Every slot of the lock was read: slots missing from the reading are empty. */
@@ -31,7 +31,9 @@ export function recordFullReading(
 
 /** One slot was reported (changed at the keypad). */
 export function recordSlotReading(ctx: ReconcileContext, deviceId: string, reading: SlotReading): void {
-  ctx.store.tx.run(() => recordSlot(ctx, deviceId, ctx.store.slots.get(deviceId, reading.slot), reading, false));
+  ctx.store.tx.run(() =>
+    recordSlot(ctx, deviceId, ctx.store.slots.get(deviceId, reading.slot), reading, false),
+  );
 }
 
 const emptyReading = (slot: number): SlotReading => ({
@@ -54,7 +56,11 @@ function recordSlot(
     const unmanaged = ctx.store.unmanaged.add(deviceId, slot.slot, slot.code, ctx.now());
     ctx.store.slots.put(deviceId, { ...slot, unmanaged_id: unmanaged.access_code_id });
     appendEvents(ctx, [
-      { event_type: 'access_code.unmanaged.created', device_id: deviceId, access_code_id: unmanaged.access_code_id },
+      {
+        event_type: 'access_code.unmanaged.created',
+        device_id: deviceId,
+        access_code_id: unmanaged.access_code_id,
+      },
     ]);
     return;
   }

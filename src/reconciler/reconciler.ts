@@ -17,7 +17,13 @@ export class Reconciler {
     maxParallelLocks: number,
   ) {
     this.semaphore = new Semaphore(maxParallelLocks);
-    this.windows = new DeadlineTimer((now) => this.windowsDue(now), ctx.now);
+    this.windows = new DeadlineTimer((now) => {
+      try {
+        this.windowsDue(now);
+      } catch (error) {
+        ctx.log.error({ err: error }, 'window deadline check failed; the minute sweep will retry');
+      }
+    }, ctx.now);
     this.windowsCheckedAt = ctx.now();
   }
 
@@ -63,7 +69,8 @@ export class Reconciler {
     const lead = this.ctx.windowPolicy().lead_ms;
     const from = Math.min(this.windowsCheckedAt, now);
     this.windowsCheckedAt = now;
-    for (const deviceId of this.ctx.store.codes.devicesWithBoundary(from, now, lead)) this.worker(deviceId).wake();
+    for (const deviceId of this.ctx.store.codes.devicesWithBoundary(from, now, lead))
+      this.worker(deviceId).wake();
     this.armWindows();
   }
 

@@ -13,11 +13,20 @@ export function refusalError(error: DriverError): { code: AccessCodeErrorCode; m
             : `The lock already holds this PIN in slot ${error.other_slot}.`,
       };
     case 'no_space':
-      return { code: 'no_space_for_access_code_on_device', message: 'The lock has no free slot for this code.' };
+      return {
+        code: 'no_space_for_access_code_on_device',
+        message: 'The lock has no free slot for this code.',
+      };
     case 'bad_code':
-      return { code: 'bad_code_on_device', message: "The lock refused the code: it breaks the lock's code rules." };
+      return {
+        code: 'bad_code_on_device',
+        message: "The lock refused the code: it breaks the lock's code rules.",
+      };
     case 'unsupported':
-      return { code: 'unsupported_by_device', message: 'The lock does not support this code (for example its schedule).' };
+      return {
+        code: 'unsupported_by_device',
+        message: 'The lock does not support this code (for example its schedule).',
+      };
     default:
       return { code: 'failed_to_set_on_device', message: `The lock refused the code (${error.kind}).` };
   }

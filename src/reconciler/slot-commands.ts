@@ -3,9 +3,9 @@
 // after the lock confirmed.
 import { DriverError, type LockHandle } from '../../drivers/driver.ts';
 import { confirmRemoved, refuseSet, resume } from '../core/lifecycle.ts';
-import { type ObservedSlot, type SlotOperation, emptySlot } from '../core/slot.ts';
-import { type ReconcileContext, appendEvents, saveCode } from './context.ts';
+import { emptySlot, type ObservedSlot, type SlotOperation } from '../core/slot.ts';
 import { confirmOnLock, expiredRemoved, hasExpired } from '../core/window-lifecycle.ts';
+import { appendEvents, type ReconcileContext, saveCode } from './context.ts';
 import { refusalError } from './refusals.ts';
 import { unmanagedRemoved } from './unmanaged-removal.ts';
 
@@ -35,16 +35,27 @@ export async function runSlotOperation(
     else await lock.clearSlot(op.slot);
   } catch (caught) {
     const error =
-      caught instanceof DriverError ? caught : new DriverError('timeout', `driver failure: ${String(caught)}`);
-    if (!(caught instanceof DriverError)) ctx.log.error({ err: caught, device_id: deviceId }, 'driver command threw');
-    ctx.store.tx.run(() => (op.kind === 'write' ? writeFailed(ctx, deviceId, op, previous, error) : clearFailed(ctx, op, error)));
+      caught instanceof DriverError
+        ? caught
+        : new DriverError('timeout', `driver failure: ${String(caught)}`);
+    if (!(caught instanceof DriverError))
+      ctx.log.error({ err: caught, device_id: deviceId }, 'driver command threw');
+    ctx.store.tx.run(() =>
+      op.kind === 'write' ? writeFailed(ctx, deviceId, op, previous, error) : clearFailed(ctx, op, error),
+    );
     return { ok: false, error };
   }
-  ctx.store.tx.run(() => (op.kind === 'write' ? writeConfirmed(ctx, deviceId, op) : clearConfirmed(ctx, deviceId, op)));
+  ctx.store.tx.run(() =>
+    op.kind === 'write' ? writeConfirmed(ctx, deviceId, op) : clearConfirmed(ctx, deviceId, op),
+  );
   return { ok: true };
 }
 
-function writeConfirmed(ctx: ReconcileContext, deviceId: string, op: Extract<SlotOperation, { kind: 'write' }>) {
+function writeConfirmed(
+  ctx: ReconcileContext,
+  deviceId: string,
+  op: Extract<SlotOperation, { kind: 'write' }>,
+) {
   ctx.store.slots.put(deviceId, {
     slot: op.slot,
     state: 'occupied',
@@ -77,7 +88,11 @@ function writeFailed(
   saveCode(ctx, transition.code, transition.events);
 }
 
-function clearConfirmed(ctx: ReconcileContext, deviceId: string, op: Extract<SlotOperation, { kind: 'clear' }>) {
+function clearConfirmed(
+  ctx: ReconcileContext,
+  deviceId: string,
+  op: Extract<SlotOperation, { kind: 'clear' }>,
+) {
   ctx.store.slots.put(deviceId, emptySlot(op.slot));
   if (op.access_code_id !== null) {
     const code = ctx.store.codes.getAny(op.access_code_id);
@@ -92,7 +107,11 @@ function clearConfirmed(ctx: ReconcileContext, deviceId: string, op: Extract<Slo
     } else if (code && code.window !== null && code.status === 'removing') {
       // A time-bound code left its window: it is off the lock now.
       saveCode(ctx, { ...code, status: 'unset', pending_since: null }, [
-        { event_type: 'access_code.removed_from_device', device_id: deviceId, access_code_id: code.access_code_id },
+        {
+          event_type: 'access_code.removed_from_device',
+          device_id: deviceId,
+          access_code_id: code.access_code_id,
+        },
       ]);
     }
   }
@@ -102,13 +121,20 @@ function clearConfirmed(ctx: ReconcileContext, deviceId: string, op: Extract<Slo
   }
   // A freed slot gives codes that found no space another chance.
   for (const waiting of ctx.store.codes.liveForDevice(deviceId)) {
-    if (waiting.suspended && waiting.errors.some((e) => e.error_code === 'no_space_for_access_code_on_device')) {
+    if (
+      waiting.suspended &&
+      waiting.errors.some((e) => e.error_code === 'no_space_for_access_code_on_device')
+    ) {
       saveCode(ctx, resume(waiting, ctx.now()), []);
     }
   }
 }
 
-function clearFailed(ctx: ReconcileContext, op: Extract<SlotOperation, { kind: 'clear' }>, error: DriverError) {
+function clearFailed(
+  ctx: ReconcileContext,
+  op: Extract<SlotOperation, { kind: 'clear' }>,
+  error: DriverError,
+) {
   // Removal is never given up: it is retried with backoff; a refusal is reported once.
   if (!error.permanent || op.access_code_id === null) return;
   const code = ctx.store.codes.getAny(op.access_code_id);

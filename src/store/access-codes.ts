@@ -32,7 +32,10 @@ const fromRow = (row: CodeRow): ManagedCode => ({
   name: row.name,
   code: row.code,
   type: row.type as AccessCodeType,
-  window: row.starts_at !== null && row.ends_at !== null ? { starts_at: row.starts_at, ends_at: row.ends_at } : null,
+  window:
+    row.starts_at !== null && row.ends_at !== null
+      ? { starts_at: row.starts_at, ends_at: row.ends_at }
+      : null,
   status: row.status as AccessCodeStatus,
   is_scheduled_on_device: row.is_scheduled_on_device === 1,
   allow_external_modification: row.allow_external_modification === 1,
@@ -109,7 +112,9 @@ export class AccessCodeRepository {
 
   constructor(db: DatabaseSync) {
     this.byId = db.prepare('SELECT * FROM access_codes WHERE access_code_id = ?');
-    this.byDevice = db.prepare('SELECT * FROM access_codes WHERE device_id = ? ORDER BY created_at, access_code_id');
+    this.byDevice = db.prepare(
+      'SELECT * FROM access_codes WHERE device_id = ? ORDER BY created_at, access_code_id',
+    );
     this.liveByDevice = db.prepare(
       'SELECT * FROM access_codes WHERE device_id = ? AND deleted_at IS NULL ORDER BY created_at, access_code_id',
     );
@@ -172,7 +177,9 @@ export class AccessCodeRepository {
 
   /** Devices with a window boundary in (from, to]. */
   devicesWithBoundary(from: number, to: number, leadMs: number): string[] {
-    return (this.devicesDueStmt.all({ lead: leadMs, from, to }) as Array<{ device_id: string }>).map((r) => r.device_id);
+    return (this.devicesDueStmt.all({ lead: leadMs, from, to }) as Array<{ device_id: string }>).map(
+      (r) => r.device_id,
+    );
   }
 
   deviceIds(): string[] {

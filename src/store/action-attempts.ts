@@ -79,7 +79,12 @@ export class ActionAttemptRepository {
     return row ? fromRow(row) : undefined;
   }
 
-  create(type: ActionType, deviceId: string | null, accessCodeId: string | null, now: number): ActionAttemptRecord {
+  create(
+    type: ActionType,
+    deviceId: string | null,
+    accessCodeId: string | null,
+    now: number,
+  ): ActionAttemptRecord {
     const id = randomUUID();
     this.insertStmt.run(id, type, deviceId, accessCodeId, now, now);
     return this.get(id)!;

@@ -81,7 +81,12 @@ export class DeviceRepository {
   }
 
   /** The device for a driver identity, created (offline, never read) the first time it is seen. */
-  ensure(identity: string, driver: DriverKind, name: string, now: number): { device: DeviceRecord; created: boolean } {
+  ensure(
+    identity: string,
+    driver: DriverKind,
+    name: string,
+    now: number,
+  ): { device: DeviceRecord; created: boolean } {
     const existing = this.byIdentity(identity);
     if (existing) return { device: existing, created: false };
     this.insertStmt.run(randomUUID(), identity, driver, name, now);

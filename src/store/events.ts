@@ -77,7 +77,11 @@ export class EventLog implements Outbox {
   }
 
   peek(afterId: number, limit: number): OutboxMessage[] {
-    const rows = this.peekStmt.all(afterId, limit) as Array<{ seq: number; event_type: string; body: string }>;
+    const rows = this.peekStmt.all(afterId, limit) as Array<{
+      seq: number;
+      event_type: string;
+      body: string;
+    }>;
     return rows.map((r) => ({ id: r.seq, topic: `events/${r.event_type}`, payload: r.body, retain: false }));
   }
 

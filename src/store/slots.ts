@@ -17,7 +17,10 @@ const fromRow = (row: SlotRow): ObservedSlot => ({
   slot: row.slot,
   state: row.state as ObservedSlot['state'],
   code: row.code,
-  schedule: row.starts_at !== null && row.ends_at !== null ? { starts_at: row.starts_at, ends_at: row.ends_at } : null,
+  schedule:
+    row.starts_at !== null && row.ends_at !== null
+      ? { starts_at: row.starts_at, ends_at: row.ends_at }
+      : null,
   owner: row.owner,
   confirmed: row.confirmed === 1,
   unmanaged_id: row.unmanaged_id,

@@ -18,7 +18,9 @@ export class StateOutbox implements Outbox {
   ) {
     this.deleteTopic = db.prepare('DELETE FROM state_outbox WHERE topic = ?');
     this.insertStmt = db.prepare('INSERT INTO state_outbox (topic, payload) VALUES (?, ?)');
-    this.peekStmt = db.prepare('SELECT seq, topic, payload FROM state_outbox WHERE seq > ? ORDER BY seq LIMIT ?');
+    this.peekStmt = db.prepare(
+      'SELECT seq, topic, payload FROM state_outbox WHERE seq > ? ORDER BY seq LIMIT ?',
+    );
     this.ackStmt = db.prepare('DELETE FROM state_outbox WHERE seq = ?');
   }
 

@@ -1,10 +1,11 @@
 // The store: one SQLite database and its repositories, sharing one transaction.
-import type { DatabaseSync } from 'node:sqlite';
+
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import type { DatabaseSync } from 'node:sqlite';
 import { AccessCodeRepository } from './access-codes.ts';
 import { ActionAttemptRepository } from './action-attempts.ts';
-import { STORE_FILE, openDatabase } from './database.ts';
+import { openDatabase, STORE_FILE } from './database.ts';
 import { DeviceRepository } from './devices.ts';
 import { EventLog } from './events.ts';
 import { MetaRepository } from './meta.ts';

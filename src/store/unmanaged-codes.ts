@@ -28,7 +28,9 @@ export class UnmanagedCodeRepository {
     );
     this.updateCodeStmt = db.prepare('UPDATE unmanaged_codes SET code = ? WHERE access_code_id = ?');
     this.deleteStmt = db.prepare('DELETE FROM unmanaged_codes WHERE access_code_id = ?');
-    this.deletingStmt = db.prepare('UPDATE unmanaged_codes SET delete_attempt_id = ? WHERE access_code_id = ?');
+    this.deletingStmt = db.prepare(
+      'UPDATE unmanaged_codes SET delete_attempt_id = ? WHERE access_code_id = ?',
+    );
   }
 
   get(id: string): UnmanagedCodeRecord | undefined {

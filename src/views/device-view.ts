@@ -13,7 +13,9 @@ export function deviceView(device: DeviceRecord) {
       locked: device.locked,
       door_open: device.door_open,
       battery_level: device.battery_level,
-      code_constraints: caps ? { min_code_length: caps.min_code_length, max_code_length: caps.max_code_length } : null,
+      code_constraints: caps
+        ? { min_code_length: caps.min_code_length, max_code_length: caps.max_code_length }
+        : null,
       max_active_codes_supported: caps?.slot_count ?? null,
       supports_native_scheduling: caps?.supports_native_scheduling ?? false,
       can_read_codes: caps?.can_read_codes ?? false,
@@ -23,7 +25,13 @@ export function deviceView(device: DeviceRecord) {
     },
     errors: device.online
       ? []
-      : [{ error_code: 'device_offline', message: 'The lock is not answering.', created_at: iso(device.created_at) }],
+      : [
+          {
+            error_code: 'device_offline',
+            message: 'The lock is not answering.',
+            created_at: iso(device.created_at),
+          },
+        ],
     warnings: [],
     created_at: iso(device.created_at),
   };

@@ -6,9 +6,9 @@ import { type ManagedCode, type TimeWindow, toView } from '../../core/access-cod
 import { markRemoving, reprogram } from '../../core/lifecycle.ts';
 import { belongsOnLock } from '../../core/time-window.ts';
 import { attemptView } from '../../store/action-attempts.ts';
+import { chooseCode, rejectDuplicate } from '../code-rules.ts';
 import type { ApiContext } from '../context.ts';
 import { ApiError, accessCodeNotFound, deviceNotFound, invalidField } from '../errors.ts';
-import { chooseCode, rejectDuplicate } from '../code-rules.ts';
 import { id, instant, parseParams, pin, requestId } from '../validation.ts';
 
 const windowFields = { starts_at: instant.optional(), ends_at: instant.optional() };
@@ -38,14 +38,21 @@ const updateSchema = z.strictObject({
 
 const getSchema = z.strictObject({ request_id: requestId, access_code_id: id });
 const listSchema = z
-  .strictObject({ request_id: requestId, device_id: id.optional(), access_code_ids: z.array(id).max(1000).optional() })
+  .strictObject({
+    request_id: requestId,
+    device_id: id.optional(),
+    access_code_ids: z.array(id).max(1000).optional(),
+  })
   .refine((p) => p.device_id !== undefined || p.access_code_ids !== undefined, {
     message: 'Either device_id or access_code_ids is required',
     path: ['device_id'],
   });
 
 /** starts_at and ends_at: both or neither, ends_at after starts_at and in the future. */
-function parseWindow(p: { starts_at?: number; ends_at?: number }, now: number): TimeWindow | null | undefined {
+function parseWindow(
+  p: { starts_at?: number; ends_at?: number },
+  now: number,
+): TimeWindow | null | undefined {
   if (p.starts_at === undefined && p.ends_at === undefined) return undefined;
   if (p.starts_at === undefined) throw invalidField('starts_at', 'Required when ends_at is given');
   if (p.ends_at === undefined) throw invalidField('ends_at', 'Required when starts_at is given');
@@ -57,7 +64,9 @@ function parseWindow(p: { starts_at?: number; ends_at?: number }, now: number): 
 function initialStatus(ctx: ApiContext, code: ManagedCode, now: number): ManagedCode {
   const native = code.is_scheduled_on_device;
   const onLockNow = belongsOnLock({ ...code, deleted_at: null }, now, ctx.windowPolicy(), native);
-  return onLockNow ? { ...code, status: 'setting', pending_since: now } : { ...code, status: 'unset', pending_since: null };
+  return onLockNow
+    ? { ...code, status: 'setting', pending_since: now }
+    : { ...code, status: 'unset', pending_since: null };
 }
 
 export function createAccessCode(ctx: ApiContext, params: unknown) {
@@ -67,7 +76,10 @@ export function createAccessCode(ctx: ApiContext, params: unknown) {
   if (!device) throw deviceNotFound(p.device_id);
   const window = parseWindow(p, now) ?? null;
   const pinCode = chooseCode(ctx, device, p.code, window);
-  const native = window !== null && (device.capabilities?.supports_native_scheduling ?? false) && p.prefer_native_scheduling !== false;
+  const native =
+    window !== null &&
+    (device.capabilities?.supports_native_scheduling ?? false) &&
+    p.prefer_native_scheduling !== false;
   let code: ManagedCode = {
     access_code_id: randomUUID(),
     device_id: device.device_id,
@@ -92,7 +104,10 @@ export function createAccessCode(ctx: ApiContext, params: unknown) {
   };
   code = initialStatus(ctx, code, now);
   ctx.store.codes.save(code);
-  ctx.store.events.append({ event_type: 'access_code.created', device_id: code.device_id, access_code_id: code.access_code_id }, now);
+  ctx.store.events.append(
+    { event_type: 'access_code.created', device_id: code.device_id, access_code_id: code.access_code_id },
+    now,
+  );
   ctx.retained.code(code);
   ctx.store.tx.afterCommit(() => ctx.reconciler.wake(code.device_id));
   return { access_code: toView(code, true) };
@@ -116,7 +131,10 @@ export function listAccessCodes(ctx: ApiContext, params: unknown) {
   }
   if (p.access_code_ids !== undefined) {
     const wanted = new Set(p.access_code_ids);
-    const found = p.device_id !== undefined ? codes : p.access_code_ids.map((i) => ctx.store.codes.get(i)).filter((c) => c !== undefined);
+    const found =
+      p.device_id !== undefined
+        ? codes
+        : p.access_code_ids.map((i) => ctx.store.codes.get(i)).filter((c) => c !== undefined);
     codes = found.filter((c) => wanted.has(c.access_code_id));
   }
   return { access_codes: codes.map((c) => toView(c, true)) };
@@ -133,8 +151,10 @@ export function updateAccessCode(ctx: ApiContext, params: unknown) {
     throw invalidField('starts_at', 'Required when type is time_bound');
   }
   const window = p.type === 'ongoing' ? null : givenWindow === undefined ? current.window : givenWindow;
-  const pinCode = p.code === undefined ? current.code : chooseCode(ctx, device, p.code, window, current.access_code_id);
-  if (p.code === undefined && window !== current.window) rejectDuplicate(ctx, device.device_id, pinCode, window, current.access_code_id);
+  const pinCode =
+    p.code === undefined ? current.code : chooseCode(ctx, device, p.code, window, current.access_code_id);
+  if (p.code === undefined && window !== current.window)
+    rejectDuplicate(ctx, device.device_id, pinCode, window, current.access_code_id);
 
   let next: ManagedCode = {
     ...current,
@@ -145,13 +165,21 @@ export function updateAccessCode(ctx: ApiContext, params: unknown) {
     allow_external_modification: p.allow_external_modification ?? current.allow_external_modification,
     is_one_time_use: p.is_one_time_use ?? current.is_one_time_use,
   };
-  const windowChanged = (window?.starts_at ?? null) !== (current.window?.starts_at ?? null) || (window?.ends_at ?? null) !== (current.window?.ends_at ?? null);
+  const windowChanged =
+    (window?.starts_at ?? null) !== (current.window?.starts_at ?? null) ||
+    (window?.ends_at ?? null) !== (current.window?.ends_at ?? null);
   if (next.code !== current.code || windowChanged) {
-    const native = window !== null && (device.capabilities?.supports_native_scheduling ?? false) && next.prefer_native_scheduling;
+    const native =
+      window !== null &&
+      (device.capabilities?.supports_native_scheduling ?? false) &&
+      next.prefer_native_scheduling;
     next = initialStatus(ctx, { ...reprogram(next, now), is_scheduled_on_device: native }, now);
   }
   ctx.store.codes.save(next);
-  ctx.store.events.append({ event_type: 'access_code.changed', device_id: next.device_id, access_code_id: next.access_code_id }, now);
+  ctx.store.events.append(
+    { event_type: 'access_code.changed', device_id: next.device_id, access_code_id: next.access_code_id },
+    now,
+  );
   ctx.retained.code(next);
   ctx.store.tx.afterCommit(() => ctx.reconciler.wake(next.device_id));
   return {};
@@ -174,7 +202,11 @@ export function deleteAccessCode(ctx: ApiContext, params: unknown) {
     ctx.store.codes.remove(code.access_code_id);
     ctx.store.attempts.succeed(attempt.action_attempt_id, {}, now);
     ctx.store.events.append(
-      { event_type: 'action_attempt.delete_access_code.succeeded', ...ids, action_attempt_id: attempt.action_attempt_id },
+      {
+        event_type: 'action_attempt.delete_access_code.succeeded',
+        ...ids,
+        action_attempt_id: attempt.action_attempt_id,
+      },
       now,
     );
   }

@@ -29,7 +29,11 @@ export const unlockDoor = (ctx: ApiContext, params: unknown) => doorAction(ctx, 
  * The attempt is pending until the lock confirms. A lock that is not answering fails it at once:
  * an unlock must never be carried out late, long after whoever asked has gone.
  */
-function doorAction(ctx: ApiContext, params: unknown, type: Extract<ActionType, 'LOCK_DOOR' | 'UNLOCK_DOOR'>) {
+function doorAction(
+  ctx: ApiContext,
+  params: unknown,
+  type: Extract<ActionType, 'LOCK_DOOR' | 'UNLOCK_DOOR'>,
+) {
   const p = parseParams(deviceParams, params);
   const device = ctx.store.devices.get(p.device_id);
   if (!device) throw deviceNotFound(p.device_id);
@@ -38,9 +42,16 @@ function doorAction(ctx: ApiContext, params: unknown, type: Extract<ActionType, 
   const lock = ctx.registry.get(device.device_id);
   const prefix = type === 'LOCK_DOOR' ? 'action_attempt.lock_door' : 'action_attempt.unlock_door';
   const attemptId = attempt.action_attempt_id;
-  if (!lock || !lock.online) {
-    ctx.store.attempts.fail(attemptId, { type: 'device_offline', message: 'The lock is not answering.' }, now);
-    ctx.store.events.append({ event_type: `${prefix}.failed`, device_id: device.device_id, action_attempt_id: attemptId }, now);
+  if (!lock?.online) {
+    ctx.store.attempts.fail(
+      attemptId,
+      { type: 'device_offline', message: 'The lock is not answering.' },
+      now,
+    );
+    ctx.store.events.append(
+      { event_type: `${prefix}.failed`, device_id: device.device_id, action_attempt_id: attemptId },
+      now,
+    );
   } else {
     ctx.store.tx.afterCommit(() => {
       void ctx.reconciler
@@ -55,19 +66,35 @@ function doorAction(ctx: ApiContext, params: unknown, type: Extract<ActionType, 
   return { action_attempt: attemptView(ctx.store.attempts.get(attemptId)!) };
 }
 
-function finishDoorAction(ctx: ApiContext, deviceId: string, attemptId: string, type: ActionType, error: unknown) {
+function finishDoorAction(
+  ctx: ApiContext,
+  deviceId: string,
+  attemptId: string,
+  type: ActionType,
+  error: unknown,
+) {
   const now = ctx.now();
   const prefix = type === 'LOCK_DOOR' ? 'action_attempt.lock_door' : 'action_attempt.unlock_door';
   ctx.store.tx.run(() => {
     if (error) {
       const kind = error instanceof DriverError ? error.kind : 'failed';
-      ctx.store.attempts.fail(attemptId, { type: kind, message: `The lock did not carry out the action (${kind}).` }, now);
-      ctx.store.events.append({ event_type: `${prefix}.failed`, device_id: deviceId, action_attempt_id: attemptId }, now);
+      ctx.store.attempts.fail(
+        attemptId,
+        { type: kind, message: `The lock did not carry out the action (${kind}).` },
+        now,
+      );
+      ctx.store.events.append(
+        { event_type: `${prefix}.failed`, device_id: deviceId, action_attempt_id: attemptId },
+        now,
+      );
       return;
     }
     const locked = type === 'LOCK_DOOR';
     ctx.store.attempts.succeed(attemptId, {}, now);
-    ctx.store.events.append({ event_type: `${prefix}.succeeded`, device_id: deviceId, action_attempt_id: attemptId }, now);
+    ctx.store.events.append(
+      { event_type: `${prefix}.succeeded`, device_id: deviceId, action_attempt_id: attemptId },
+      now,
+    );
     ctx.store.events.append(
       {
         event_type: locked ? 'lock.locked' : 'lock.unlocked',

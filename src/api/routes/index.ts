@@ -1,6 +1,12 @@
 // The route table: the Seam API path without its leading slash.
 import type { ApiContext } from '../context.ts';
-import { createAccessCode, deleteAccessCode, getAccessCode, listAccessCodes, updateAccessCode } from './access-codes.ts';
+import {
+  createAccessCode,
+  deleteAccessCode,
+  getAccessCode,
+  listAccessCodes,
+  updateAccessCode,
+} from './access-codes.ts';
 import { getActionAttempt, listEvents } from './attempts-and-events.ts';
 import { getDevice, listDevices, lockDoor, unlockDoor } from './devices.ts';
 import { convertUnmanaged, deleteUnmanaged, getUnmanaged, listUnmanaged } from './unmanaged-codes.ts';

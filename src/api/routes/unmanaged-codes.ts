@@ -37,7 +37,12 @@ export function convertUnmanaged(ctx: ApiContext, params: unknown) {
   const record = findUnmanaged(ctx, params);
   const now = ctx.now();
   const ids = { device_id: record.device_id, access_code_id: record.access_code_id };
-  const attempt = ctx.store.attempts.create('CONVERT_ACCESS_CODE_TO_MANAGED', record.device_id, record.access_code_id, now);
+  const attempt = ctx.store.attempts.create(
+    'CONVERT_ACCESS_CODE_TO_MANAGED',
+    record.device_id,
+    record.access_code_id,
+    now,
+  );
   const id = attempt.action_attempt_id;
   if (record.code === null || record.delete_attempt_id !== null) {
     const message =
@@ -45,17 +50,36 @@ export function convertUnmanaged(ctx: ApiContext, params: unknown) {
         ? 'This lock cannot read codes back, so the bridge does not know the code to manage.'
         : 'This code is being deleted.';
     ctx.store.attempts.fail(id, { type: 'failed_to_convert_to_managed', message }, now);
-    ctx.store.events.append({ event_type: 'access_code.unmanaged.failed_to_convert_to_managed', ...ids }, now);
-    ctx.store.events.append({ event_type: 'action_attempt.convert_access_code_to_managed.failed', ...ids, action_attempt_id: id }, now);
+    ctx.store.events.append(
+      { event_type: 'access_code.unmanaged.failed_to_convert_to_managed', ...ids },
+      now,
+    );
+    ctx.store.events.append(
+      { event_type: 'action_attempt.convert_access_code_to_managed.failed', ...ids, action_attempt_id: id },
+      now,
+    );
   } else {
-    const code = managedFrom(record, record.code, now);
+    const code = managedFrom(record, record.code);
     const slot = ctx.store.slots.get(record.device_id, record.slot);
     ctx.store.unmanaged.remove(record.access_code_id);
     ctx.store.codes.save(code);
-    if (slot) ctx.store.slots.put(record.device_id, { ...slot, owner: code.access_code_id, unmanaged_id: null, confirmed: true });
+    if (slot)
+      ctx.store.slots.put(record.device_id, {
+        ...slot,
+        owner: code.access_code_id,
+        unmanaged_id: null,
+        confirmed: true,
+      });
     ctx.store.attempts.succeed(id, { access_code: toView(code, false) }, now);
     ctx.store.events.append({ event_type: 'access_code.unmanaged.converted_to_managed', ...ids }, now);
-    ctx.store.events.append({ event_type: 'action_attempt.convert_access_code_to_managed.succeeded', ...ids, action_attempt_id: id }, now);
+    ctx.store.events.append(
+      {
+        event_type: 'action_attempt.convert_access_code_to_managed.succeeded',
+        ...ids,
+        action_attempt_id: id,
+      },
+      now,
+    );
     ctx.retained.code(code);
   }
   return { action_attempt: attemptView(ctx.store.attempts.get(id)!) };
@@ -65,15 +89,21 @@ export function convertUnmanaged(ctx: ApiContext, params: unknown) {
 export function deleteUnmanaged(ctx: ApiContext, params: unknown) {
   const record = findUnmanaged(ctx, params);
   const now = ctx.now();
-  const existing = record.delete_attempt_id === null ? undefined : ctx.store.attempts.get(record.delete_attempt_id);
+  const existing =
+    record.delete_attempt_id === null ? undefined : ctx.store.attempts.get(record.delete_attempt_id);
   if (existing) return { action_attempt: attemptView(existing) };
-  const attempt = ctx.store.attempts.create('DELETE_UNMANAGED_ACCESS_CODE', record.device_id, record.access_code_id, now);
+  const attempt = ctx.store.attempts.create(
+    'DELETE_UNMANAGED_ACCESS_CODE',
+    record.device_id,
+    record.access_code_id,
+    now,
+  );
   ctx.store.unmanaged.markDeleting(record.access_code_id, attempt.action_attempt_id);
   ctx.store.tx.afterCommit(() => ctx.reconciler.wake(record.device_id));
   return { action_attempt: attemptView(attempt) };
 }
 
-function managedFrom(record: UnmanagedCodeRecord, pin: string, now: number): ManagedCode {
+function managedFrom(record: UnmanagedCodeRecord, pin: string): ManagedCode {
   return {
     access_code_id: record.access_code_id,
     device_id: record.device_id,
@@ -97,4 +127,3 @@ function managedFrom(record: UnmanagedCodeRecord, pin: string, now: number): Man
     suspended: false,
   };
 }
-

@@ -26,4 +26,8 @@ export interface RequestContext {
 }
 
 /** The transport-agnostic API: takes a route and its raw payload, returns the response body. Never throws. */
-export type RequestHandler = (route: string, payload: Buffer, context: RequestContext) => Promise<Record<string, unknown>>;
+export type RequestHandler = (
+  route: string,
+  payload: Buffer,
+  context: RequestContext,
+) => Promise<Record<string, unknown>>;
