@@ -43,14 +43,23 @@ const rows: Row[] = [];
 
 // ---- in memory ----
 const desired: DesiredCode[][] = Array.from({ length: LOCKS }, (_, l) =>
-  Array.from({ length: CODES }, (_, c) => ({ access_code_id: `${l}-${c}`, code: pinOf(l, c), schedule: null })),
+  Array.from({ length: CODES }, (_, c) => ({
+    access_code_id: `${l}-${c}`,
+    code: pinOf(l, c),
+    schedule: null,
+  })),
 );
 const empty: ObservedSlot[][] = desired.map(() => []);
 const diffAll = (observed: ObservedSlot[][]) => () =>
-  observed.reduce((n, obs, l) => n + diffLock({ slotCount: SLOTS, desired: desired[l]!, observed: obs }).operations.length, 0);
+  observed.reduce(
+    (n, obs, l) => n + diffLock({ slotCount: SLOTS, desired: desired[l]!, observed: obs }).operations.length,
+    0,
+  );
 
 rows.push({ scenario: 'full sync (every lock empty)', where: 'memory', ...timeIt(diffAll(empty)) });
-const synced = empty.map((obs, l) => diffLock({ slotCount: SLOTS, desired: desired[l]!, observed: obs }).operations.reduce(applyOperation, obs));
+const synced = empty.map((obs, l) =>
+  diffLock({ slotCount: SLOTS, desired: desired[l]!, observed: obs }).operations.reduce(applyOperation, obs),
+);
 rows.push({ scenario: 'everything in sync', where: 'memory', ...timeIt(diffAll(synced)) });
 const changed = desired[500]!.map((d, i) => (i === 7 ? { ...d, code: '975310' } : d));
 rows.push({
@@ -102,7 +111,9 @@ rows.push({
   where: 'store',
   ...timeIt(() => {
     const code = store.codes.get('500-7')!;
-    store.tx.run(() => store.codes.save({ ...code, code: flip++ % 2 ? '975310' : '864209', revision: code.revision + 1 }));
+    store.tx.run(() =>
+      store.codes.save({ ...code, code: flip++ % 2 ? '975310' : '864209', revision: code.revision + 1 }),
+    );
     return diffFromStore(target).operations.length;
   }),
 });
@@ -110,8 +121,17 @@ const storeBytes = store.sizeBytes();
 store.close();
 rmSync(dir, { recursive: true, force: true });
 
-console.log(`diff engine: ${LOCKS} locks × ${CODES} codes, ${SLOTS} slots each; median of ${RUNS} runs; node ${process.version}`);
-console.table(rows.map((r) => ({ scenario: r.scenario, where: r.where, 'time (ms)': Number(r.ms.toFixed(3)), operations: r.ops })));
+console.log(
+  `diff engine: ${LOCKS} locks × ${CODES} codes, ${SLOTS} slots each; median of ${RUNS} runs; node ${process.version}`,
+);
+console.table(
+  rows.map((r) => ({
+    scenario: r.scenario,
+    where: r.where,
+    'time (ms)': Number(r.ms.toFixed(3)),
+    operations: r.ops,
+  })),
+);
 const mem = process.memoryUsage();
 console.log(
   `store on disk ${(storeBytes / 1048576).toFixed(1)} MiB; heap used ${(mem.heapUsed / 1048576).toFixed(1)} MiB; rss ${(mem.rss / 1048576).toFixed(1)} MiB`,

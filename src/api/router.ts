@@ -38,6 +38,8 @@ export function handleRequest(
       requestId = params.request_id;
       clientGaveId = true;
     }
+    // At trace level the whole request is logged; the logger's redaction keeps PINs out of it.
+    ctx.log.trace({ route, request_id: requestId, params }, 'request');
     const now = ctx.now();
     const answered = ctx.store.requests.answered(requestId, now);
     if (answered) {
@@ -53,6 +55,7 @@ export function handleRequest(
       return body;
     });
     ctx.log.debug({ route, request_id: requestId }, 'request answered');
+    ctx.log.trace({ route, response }, 'response');
     return response;
   } catch (error) {
     const response = errorResponse(ctx, route, error, requestId);

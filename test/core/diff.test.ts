@@ -26,26 +26,51 @@ const unmanaged = (slot: number, id: string, code: string | null): ObservedSlot 
 
 describe('diffLock by example', () => {
   it('writes a new code into the lowest free slot', () => {
-    const { operations } = diffLock({ slotCount: 5, desired: [desired('a', '1357')], observed: [unmanaged(1, 'u', '9999')] });
-    expect(operations).toEqual([{ kind: 'write', slot: 2, access_code_id: 'a', code: '1357', schedule: null }]);
+    const { operations } = diffLock({
+      slotCount: 5,
+      desired: [desired('a', '1357')],
+      observed: [unmanaged(1, 'u', '9999')],
+    });
+    expect(operations).toEqual([
+      { kind: 'write', slot: 2, access_code_id: 'a', code: '1357', schedule: null },
+    ]);
   });
 
   it('costs nothing when the slot already holds the code', () => {
-    expect(diffLock({ slotCount: 5, desired: [desired('a', '1357')], observed: [held(3, 'a', '1357')] }).operations).toEqual([]);
+    expect(
+      diffLock({ slotCount: 5, desired: [desired('a', '1357')], observed: [held(3, 'a', '1357')] })
+        .operations,
+    ).toEqual([]);
   });
 
   it('rewrites a changed PIN in the same slot', () => {
-    const { operations } = diffLock({ slotCount: 5, desired: [desired('a', '2468')], observed: [held(3, 'a', '1357')] });
-    expect(operations).toEqual([{ kind: 'write', slot: 3, access_code_id: 'a', code: '2468', schedule: null }]);
+    const { operations } = diffLock({
+      slotCount: 5,
+      desired: [desired('a', '2468')],
+      observed: [held(3, 'a', '1357')],
+    });
+    expect(operations).toEqual([
+      { kind: 'write', slot: 3, access_code_id: 'a', code: '2468', schedule: null },
+    ]);
   });
 
   it('writes again a slot whose write was never confirmed (a crash mid-write)', () => {
-    const { operations } = diffLock({ slotCount: 5, desired: [desired('a', '1357')], observed: [held(2, 'a', '1357', false)] });
-    expect(operations).toEqual([{ kind: 'write', slot: 2, access_code_id: 'a', code: '1357', schedule: null }]);
+    const { operations } = diffLock({
+      slotCount: 5,
+      desired: [desired('a', '1357')],
+      observed: [held(2, 'a', '1357', false)],
+    });
+    expect(operations).toEqual([
+      { kind: 'write', slot: 2, access_code_id: 'a', code: '1357', schedule: null },
+    ]);
   });
 
   it('clears a slot whose code is no longer desired, also one whose write is in doubt', () => {
-    const { operations } = diffLock({ slotCount: 5, desired: [], observed: [held(2, 'gone', '1357'), held(4, 'doubt', '2468', false)] });
+    const { operations } = diffLock({
+      slotCount: 5,
+      desired: [],
+      observed: [held(2, 'gone', '1357'), held(4, 'doubt', '2468', false)],
+    });
     expect(operations).toEqual([
       { kind: 'clear', slot: 2, access_code_id: 'gone', unmanaged_id: null },
       { kind: 'clear', slot: 4, access_code_id: 'doubt', unmanaged_id: null },
@@ -55,9 +80,9 @@ describe('diffLock by example', () => {
   it('never touches an unmanaged code unless asked to clear it', () => {
     const observed = [unmanaged(1, 'u1', '1111'), unmanaged(2, 'u2', null)];
     expect(diffLock({ slotCount: 2, desired: [], observed }).operations).toEqual([]);
-    expect(diffLock({ slotCount: 2, desired: [], observed, clearUnmanaged: new Set(['u2']) }).operations).toEqual([
-      { kind: 'clear', slot: 2, access_code_id: null, unmanaged_id: 'u2' },
-    ]);
+    expect(
+      diffLock({ slotCount: 2, desired: [], observed, clearUnmanaged: new Set(['u2']) }).operations,
+    ).toEqual([{ kind: 'clear', slot: 2, access_code_id: null, unmanaged_id: 'u2' }]);
   });
 
   it('reports codes that find no free slot instead of overwriting one', () => {
@@ -66,12 +91,18 @@ describe('diffLock by example', () => {
       desired: [desired('a', '1357'), desired('b', '2468')],
       observed: [unmanaged(1, 'u', '9999')],
     });
-    expect(operations).toEqual([{ kind: 'write', slot: 2, access_code_id: 'a', code: '1357', schedule: null }]);
+    expect(operations).toEqual([
+      { kind: 'write', slot: 2, access_code_id: 'a', code: '1357', schedule: null },
+    ]);
     expect(unplaced).toEqual(['b']);
   });
 
   it('keeps one copy of a code found in two slots and clears the other', () => {
-    const { operations } = diffLock({ slotCount: 5, desired: [desired('a', '1357')], observed: [held(1, 'a', '1357'), held(4, 'a', '1357')] });
+    const { operations } = diffLock({
+      slotCount: 5,
+      desired: [desired('a', '1357')],
+      observed: [held(1, 'a', '1357'), held(4, 'a', '1357')],
+    });
     expect(operations).toEqual([{ kind: 'clear', slot: 4, access_code_id: 'a', unmanaged_id: null }]);
   });
 
@@ -79,7 +110,10 @@ describe('diffLock by example', () => {
     const want = { access_code_id: 'a', code: '1357', schedule: { starts_at: 10, ends_at: 20 } };
     const slot = { ...held(1, 'a', '1357'), schedule: { starts_at: 10, ends_at: 30 } };
     expect(diffLock({ slotCount: 2, desired: [want], observed: [slot] }).operations).toHaveLength(1);
-    expect(diffLock({ slotCount: 2, desired: [want], observed: [{ ...slot, schedule: want.schedule }] }).operations).toEqual([]);
+    expect(
+      diffLock({ slotCount: 2, desired: [want], observed: [{ ...slot, schedule: want.schedule }] })
+        .operations,
+    ).toEqual([]);
   });
 });
 
@@ -157,7 +191,11 @@ describe('diffLock properties', () => {
       const second = diffLock({ ...c, observed: after, clearUnmanaged: new Set() });
       if (first.unplaced.length === 0) expect(second.operations, `seed ${seed}`).toEqual([]);
       // Slots freed by clears serve the unplaced codes in the next round; then it is still.
-      const third = diffLock({ ...c, observed: applyAll(after, second.operations), clearUnmanaged: new Set() });
+      const third = diffLock({
+        ...c,
+        observed: applyAll(after, second.operations),
+        clearUnmanaged: new Set(),
+      });
       expect(third.operations, `seed ${seed}`).toEqual([]);
     }
   });
@@ -166,23 +204,30 @@ describe('diffLock properties', () => {
     for (let seed = 1; seed <= CASES; seed++) {
       const c = randomCase(seed);
       const wanted = new Map(c.desired.map((d) => [d.access_code_id, d.code]));
-      const right = c.observed.filter((s) => s.confirmed && s.owner !== null && wanted.get(s.owner) === s.code);
+      const right = c.observed.filter(
+        (s) => s.confirmed && s.owner !== null && wanted.get(s.owner) === s.code,
+      );
       const firstRight = new Map<string, number>();
       for (const s of right) if (!firstRight.has(s.owner!)) firstRight.set(s.owner!, s.slot);
       const touched = new Set(diffLock(c).operations.map((o) => o.slot));
-      for (const slot of firstRight.values()) expect(touched.has(slot), `seed ${seed} slot ${slot}`).toBe(false);
+      for (const slot of firstRight.values())
+        expect(touched.has(slot), `seed ${seed} slot ${slot}`).toBe(false);
     }
   });
 
   it('never touches a code the bridge did not write unless asked', () => {
     for (let seed = 1; seed <= CASES; seed++) {
       const c = randomCase(seed);
-      const foreign = new Map(c.observed.filter((s) => s.owner === null && s.state === 'occupied').map((s) => [s.slot, s]));
+      const foreign = new Map(
+        c.observed.filter((s) => s.owner === null && s.state === 'occupied').map((s) => [s.slot, s]),
+      );
       for (const op of diffLock(c).operations) {
         const slot = foreign.get(op.slot);
         if (!slot) continue;
         expect(op.kind, `seed ${seed}`).toBe('clear');
-        expect(slot.unmanaged_id !== null && c.clearUnmanaged.has(slot.unmanaged_id), `seed ${seed}`).toBe(true);
+        expect(slot.unmanaged_id !== null && c.clearUnmanaged.has(slot.unmanaged_id), `seed ${seed}`).toBe(
+          true,
+        );
       }
     }
   });
@@ -211,7 +256,10 @@ describe('diffLock properties', () => {
     for (let seed = 1; seed <= CASES; seed++) {
       const c = randomCase(seed);
       const writes = diffLock(c).operations.filter((o) => o.kind === 'write');
-      expect(new Set(writes.map((w) => (w.kind === 'write' ? w.access_code_id : ''))).size, `seed ${seed}`).toBe(writes.length);
+      expect(
+        new Set(writes.map((w) => (w.kind === 'write' ? w.access_code_id : ''))).size,
+        `seed ${seed}`,
+      ).toBe(writes.length);
     }
   });
 });

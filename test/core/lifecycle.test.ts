@@ -68,7 +68,12 @@ describe('lifecycle', () => {
   });
 
   it('a refusal is reported with the specific error and stops retries; a change clears it', () => {
-    const refused = refuseSet(code(), 'duplicate_code_on_device', 'The lock already holds this PIN in slot 5.', T0);
+    const refused = refuseSet(
+      code(),
+      'duplicate_code_on_device',
+      'The lock already holds this PIN in slot 5.',
+      T0,
+    );
     expect(refused.code.suspended).toBe(true);
     expect(refused.code.errors.map((e) => e.error_code)).toEqual(['duplicate_code_on_device']);
     expect(refused.events[0]?.fields).toEqual({ error_code: 'duplicate_code_on_device' });
@@ -85,7 +90,9 @@ describe('lifecycle', () => {
     expect(undone.code.status).toBe('setting');
     expect(undone.code.warnings.map((w) => w.warning_code)).toEqual(['code_modified_externally']);
     expect(undone.events.map((e) => e.event_type)).toEqual(['access_code.modified_externally']);
-    expect(modifiedExternally(set, null, T0).events.map((e) => e.event_type)).toEqual(['access_code.deleted_externally']);
+    expect(modifiedExternally(set, null, T0).events.map((e) => e.event_type)).toEqual([
+      'access_code.deleted_externally',
+    ]);
     const taken = modifiedExternally({ ...set, allow_external_modification: true }, '111222', T0);
     expect(taken.code.code).toBe('111222');
     expect(taken.events.map((e) => e.event_type)).toEqual(['access_code.changed']);

@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { SlotReading } from '../../drivers/driver.ts';
 import { observeSlot } from '../../src/core/observe.ts';
-import { type ObservedSlot, emptySlot } from '../../src/core/slot.ts';
+import { emptySlot, type ObservedSlot } from '../../src/core/slot.ts';
 
-const reading = (slot: number, code: string | null, state: SlotReading['state'] = 'enabled'): SlotReading => ({
+const reading = (
+  slot: number,
+  code: string | null,
+  state: SlotReading['state'] = 'enabled',
+): SlotReading => ({
   slot,
   state,
   code,
@@ -20,11 +24,18 @@ const owned = (slot: number, code: string, confirmed = true): ObservedSlot => ({
 
 describe('observeSlot', () => {
   it('a code the bridge did not write is found as unmanaged', () => {
-    expect(observeSlot(undefined, reading(3, '9876'), false).change).toEqual({ kind: 'unmanaged_found', slot: 3, code: '9876' });
+    expect(observeSlot(undefined, reading(3, '9876'), false).change).toEqual({
+      kind: 'unmanaged_found',
+      slot: 3,
+      code: '9876',
+    });
   });
 
   it('a matching reading of an owned slot changes nothing', () => {
-    expect(observeSlot(owned(2, '1357'), reading(2, '1357'), false)).toEqual({ slot: owned(2, '1357'), change: null });
+    expect(observeSlot(owned(2, '1357'), reading(2, '1357'), false)).toEqual({
+      slot: owned(2, '1357'),
+      change: null,
+    });
   });
 
   it('an owned slot holding another PIN or nothing was modified at the lock', () => {
@@ -34,11 +45,17 @@ describe('observeSlot', () => {
       owner: 'A',
       code: '2468',
     });
-    expect(observeSlot(owned(2, '1357'), reading(2, null, 'empty'), false).change).toMatchObject({ code: null });
+    expect(observeSlot(owned(2, '1357'), reading(2, null, 'empty'), false).change).toMatchObject({
+      code: null,
+    });
   });
 
   it('after a factory reset an empty owned slot is lost, not modified', () => {
-    expect(observeSlot(owned(2, '1357'), reading(2, null, 'empty'), true).change).toEqual({ kind: 'owned_lost', slot: 2, owner: 'A' });
+    expect(observeSlot(owned(2, '1357'), reading(2, null, 'empty'), true).change).toEqual({
+      kind: 'owned_lost',
+      slot: 2,
+      owner: 'A',
+    });
   });
 
   it('a write in flight at a crash is confirmed when the lock shows it, and stays an intent when not', () => {
@@ -56,6 +73,10 @@ describe('observeSlot', () => {
 
   it('an unmanaged code that goes is reported gone', () => {
     const unmanaged: ObservedSlot = { ...emptySlot(6), state: 'occupied', code: '1111', unmanaged_id: 'U' };
-    expect(observeSlot(unmanaged, reading(6, null, 'empty'), false).change).toEqual({ kind: 'unmanaged_gone', slot: 6, unmanaged_id: 'U' });
+    expect(observeSlot(unmanaged, reading(6, null, 'empty'), false).change).toEqual({
+      kind: 'unmanaged_gone',
+      slot: 6,
+      unmanaged_id: 'U',
+    });
   });
 });

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { randomInt } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
 import { checkCode, isTrivialPin } from '../../src/core/constraints.ts';
 import { generatePin } from '../../src/core/pin.ts';
 
@@ -14,14 +14,19 @@ describe('checkCode', () => {
     expect(checkCode('482135790', c)).toMatch(/between 4 and 8/);
     expect(checkCode('48a1', c)).toBe('Code must contain digits only.');
     expect(checkCode('', c)).toBe('Code must contain digits only.');
-    expect(checkCode('12345', { min_code_length: 6, max_code_length: 6 })).toBe('Code must be 6 digits long for this device.');
+    expect(checkCode('12345', { min_code_length: 6, max_code_length: 6 })).toBe(
+      'Code must be 6 digits long for this device.',
+    );
   });
 });
 
 describe('isTrivialPin', () => {
-  it.each(['1234', '0000', '1111', '4321', '7890', '0123', '9876', '1212', '123123', '898989'])('%s is trivial', (pin) => {
-    expect(isTrivialPin(pin)).toBe(true);
-  });
+  it.each(['1234', '0000', '1111', '4321', '7890', '0123', '9876', '1212', '123123', '898989'])(
+    '%s is trivial',
+    (pin) => {
+      expect(isTrivialPin(pin)).toBe(true);
+    },
+  );
   it.each(['4821', '613094', '1357', '88012', '482917'])('%s is not', (pin) => {
     expect(isTrivialPin(pin)).toBe(false);
   });
@@ -43,12 +48,18 @@ describe('generatePin', () => {
   });
 
   it('spreads over the PIN space (no constant or short cycle)', () => {
-    const seen = new Set(Array.from({ length: 200 }, () => generatePin({ min_code_length: 6, max_code_length: 6 }, new Set(), randomInt)));
+    const seen = new Set(
+      Array.from({ length: 200 }, () =>
+        generatePin({ min_code_length: 6, max_code_length: 6 }, new Set(), randomInt),
+      ),
+    );
     expect(seen.size).toBeGreaterThan(190);
     for (const pin of seen) expect(isTrivialPin(pin)).toBe(false);
   });
 
   it('fails clearly when no PIN is left', () => {
-    expect(() => generatePin({ min_code_length: 4, max_code_length: 4 }, new Set(), () => 1)).toThrow(/no free 4-digit PIN/);
+    expect(() => generatePin({ min_code_length: 4, max_code_length: 4 }, new Set(), () => 1)).toThrow(
+      /no free 4-digit PIN/,
+    );
   });
 });

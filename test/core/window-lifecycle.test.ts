@@ -64,44 +64,65 @@ describe('windowStep', () => {
   it('sends an expired code on the lock to removing, once', () => {
     const step = windowStep(guest({ status: 'set' }), T0 + 3 * HOUR, trusted, false, true);
     expect(step).toMatchObject({ kind: 'save', code: { status: 'removing' } });
-    expect(windowStep(guest({ status: 'removing' }), T0 + 4 * HOUR, trusted, false, true)).toEqual({ kind: 'none' });
+    expect(windowStep(guest({ status: 'removing' }), T0 + 4 * HOUR, trusted, false, true)).toEqual({
+      kind: 'none',
+    });
   });
 
   it('deletes an expired code that is not on the lock', () => {
     const step = windowStep(guest(), T0 + 3 * HOUR, trusted, false, false);
-    expect(step).toEqual({ kind: 'delete', events: [{ event_type: 'access_code.deleted', device_id: 'd1', access_code_id: 'g1' }] });
+    expect(step).toEqual({
+      kind: 'delete',
+      events: [{ event_type: 'access_code.deleted', device_id: 'd1', access_code_id: 'g1' }],
+    });
   });
 
   it('takes a code off the lock when its window moved later', () => {
     const step = windowStep(guest({ status: 'set' }), T0, trusted, false, true);
     expect(step).toMatchObject({ kind: 'save', code: { status: 'removing' } });
-    expect(windowStep(guest({ status: 'setting' }), T0, trusted, false, false)).toMatchObject({ kind: 'save', code: { status: 'unset' } });
+    expect(windowStep(guest({ status: 'setting' }), T0, trusted, false, false)).toMatchObject({
+      kind: 'save',
+      code: { status: 'unset' },
+    });
   });
 
   it('does nothing while the clock is untrusted', () => {
-    expect(windowStep(guest({ status: 'set' }), T0 + 9 * HOUR, { ...trusted, clock_trusted: false }, false, true)).toEqual({ kind: 'none' });
+    expect(
+      windowStep(guest({ status: 'set' }), T0 + 9 * HOUR, { ...trusted, clock_trusted: false }, false, true),
+    ).toEqual({ kind: 'none' });
   });
 
   it('leaves a natively scheduled code alone before its window', () => {
-    expect(windowStep(guest({ is_scheduled_on_device: true }), T0, trusted, true, true)).toEqual({ kind: 'none' });
+    expect(windowStep(guest({ is_scheduled_on_device: true }), T0, trusted, true, true)).toEqual({
+      kind: 'none',
+    });
   });
 });
 
 describe('confirmOnLock', () => {
   it('is scheduled_on_device, not set, before a native window opens', () => {
-    const t = confirmOnLock(guest({ is_scheduled_on_device: true, status: 'setting', pending_since: T0 }), T0);
+    const t = confirmOnLock(
+      guest({ is_scheduled_on_device: true, status: 'setting', pending_since: T0 }),
+      T0,
+    );
     expect(t.code.status).toBe('unset');
     expect(t.events.map((e) => e.event_type)).toEqual(['access_code.scheduled_on_device']);
     expect(confirmOnLock(t.code, T0 + 1).events).toEqual([]);
   });
 
   it('is set inside the window', () => {
-    const t = confirmOnLock(guest({ is_scheduled_on_device: true, status: 'setting', pending_since: T0 }), T0 + HOUR);
+    const t = confirmOnLock(
+      guest({ is_scheduled_on_device: true, status: 'setting', pending_since: T0 }),
+      T0 + HOUR,
+    );
     expect(t.code.status).toBe('set');
     expect(t.events.map((e) => e.event_type)).toEqual(['access_code.set_on_device']);
   });
 });
 
 it('an expired code is removed from the device, then deleted', () => {
-  expect(expiredRemoved(guest()).map((e) => e.event_type)).toEqual(['access_code.removed_from_device', 'access_code.deleted']);
+  expect(expiredRemoved(guest()).map((e) => e.event_type)).toEqual([
+    'access_code.removed_from_device',
+    'access_code.deleted',
+  ]);
 });

@@ -4,12 +4,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { parse, stringify } from 'yaml';
+import type { LockModelOptions } from '../../drivers/simulated/lock-model.ts';
+import { SimulatedDriver, type SimulatedLock } from '../../drivers/simulated/simulated-driver.ts';
 import { Bridge } from '../../src/app/bridge.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { createLogger } from '../../src/log/logger.ts';
-import type { LockModelOptions } from '../../drivers/simulated/lock-model.ts';
-import { type SimulatedLock, SimulatedDriver } from '../../drivers/simulated/simulated-driver.ts';
 
 export const ROOT = 'lockbridge/test-hub';
 
@@ -50,10 +51,14 @@ export class LogCapture extends Writable {
 
 export interface HarnessOptions {
   brokerUrl?: string;
-  /** Extra YAML appended under the top level (timing:, reconciler: ...). */
+  /** Extra YAML merged over the test defaults (timing:, reconciler: ...). */
   yaml?: string;
   dataDir?: string;
   log?: LogCapture;
+  /** The bridge's clock (tests of long windows move it by hand, then call bridge.clock.recheck()). */
+  now?: () => number;
+  /** What the system says of clock synchronisation (default: synchronised). */
+  syncProbe?: () => Promise<boolean | null>;
 }
 
 export class Harness {
@@ -70,18 +75,14 @@ export class Harness {
     this.parent = mkdtempSync(join(tmpdir(), 'lockbridge-it-'));
     this.dataDir = options.dataDir ?? join(this.parent, 'data');
     this.log = options.log ?? new LogCapture();
-    const yaml = [
-      'gateway_id: test-hub',
-      `data_dir: ${this.dataDir}`,
-      'mqtt:',
-      `  url: ${options.brokerUrl ?? 'mqtt://127.0.0.1:1'}`,
-      'log:',
-      '  level: trace',
-      'timing:',
-      '  retry_base_ms: 20',
-      '  retry_max_ms: 200',
-      options.yaml ?? '',
-    ].join('\n');
+    const base = {
+      gateway_id: 'test-hub',
+      data_dir: this.dataDir,
+      mqtt: { url: options.brokerUrl ?? 'mqtt://127.0.0.1:1' },
+      log: { level: 'trace' },
+      timing: { retry_base_ms: 20, retry_max_ms: 200 },
+    };
+    const yaml = stringify(deepMerge(base, (parse(options.yaml ?? '') ?? {}) as Record<string, unknown>));
     const file = join(this.parent, 'config.yaml');
     writeFileSync(file, yaml);
     this.config = loadConfig(file, {});
@@ -94,13 +95,18 @@ export class Harness {
       log: logger,
       drivers: [this.driver],
       mqtt: this.options.brokerUrl !== undefined,
+      clockBackground: false,
+      syncProbe: this.options.syncProbe ?? (async () => true),
+      ...(this.options.now ? { now: this.options.now } : {}),
     });
     return this.bridge;
   }
 
   /** Calls a route directly (no MQTT). */
   async call(route: string, params: Record<string, unknown> = {}): Promise<Record<string, any>> {
-    return this.bridge.api(route, Buffer.from(JSON.stringify(params)), { generatedRequestId: `gen-${Math.random()}` });
+    return this.bridge.api(route, Buffer.from(JSON.stringify(params)), {
+      generatedRequestId: `gen-${Math.random()}`,
+    });
   }
 
   lock(index = 0): SimulatedLock {
@@ -119,4 +125,14 @@ export class Harness {
   cleanup(): void {
     rmSync(this.parent, { recursive: true, force: true });
   }
+}
+
+function deepMerge(base: Record<string, unknown>, extra: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(extra)) {
+    const current = out[key];
+    const bothObjects = [current, value].every((v) => typeof v === 'object' && v !== null && !Array.isArray(v));
+    out[key] = bothObjects ? deepMerge(current as Record<string, unknown>, value as Record<string, unknown>) : value;
+  }
+  return out;
 }

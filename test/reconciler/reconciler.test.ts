@@ -9,7 +9,11 @@ async function startBridge(specs: SimLockSpec[], yaml = ''): Promise<Harness> {
   const h = new Harness(simulatedDriver(specs), { yaml });
   harnesses.push(h);
   await h.start();
-  await eventually(() => specs.every((_, i) => h.bridge.store.devices.byIdentity(h.lock(i).identity)?.online), 5000, 'locks online');
+  await eventually(
+    () => specs.every((_, i) => h.bridge.store.devices.byIdentity(h.lock(i).identity)?.online),
+    5000,
+    'locks online',
+  );
   return h;
 }
 afterEach(async () => {
@@ -19,21 +23,33 @@ afterEach(async () => {
   }
 });
 
-const status = async (h: Harness, id: string) => (await h.call('access_codes/get', { access_code_id: id })).access_code;
+const status = async (h: Harness, id: string) =>
+  (await h.call('access_codes/get', { access_code_id: id })).access_code;
 const eventTypes = (h: Harness, id: string) =>
   h.bridge.store.events.list({ since: 0, access_code_id: id, limit: 1000 }).map((e) => e.event_type);
 
 describe('reconciler', () => {
   it('programs a code, and "set" comes only after the lock confirmed it', async () => {
     const h = await startBridge([{ name: 'Front', latency_ms: 200 }]);
-    const created = await h.call('access_codes/create', { device_id: h.deviceId(), code: '482916', name: 'Guest' });
+    const created = await h.call('access_codes/create', {
+      device_id: h.deviceId(),
+      code: '482916',
+      name: 'Guest',
+    });
     expect(created.ok).toBe(true);
     expect(created.access_code.status).toBe('setting');
     expect(h.lock().model.occupiedSlots()).toEqual([]);
-    await eventually(async () => (await status(h, created.access_code.access_code_id)).status === 'set', 5000, 'set');
+    await eventually(
+      async () => (await status(h, created.access_code.access_code_id)).status === 'set',
+      5000,
+      'set',
+    );
     expect(h.lock().model.occupiedSlots()).toHaveLength(1);
     expect(h.lock().model.codeIn(h.lock().model.occupiedSlots()[0]!)).toBe('482916');
-    expect(eventTypes(h, created.access_code.access_code_id)).toEqual(['access_code.created', 'access_code.set_on_device']);
+    expect(eventTypes(h, created.access_code.access_code_id)).toEqual([
+      'access_code.created',
+      'access_code.set_on_device',
+    ]);
   });
 
   it('several updates while the lock is busy cost one write of the last PIN', async () => {
@@ -44,7 +60,9 @@ describe('reconciler', () => {
     h.lock().slowNext(600, 1);
     await h.call('locks/lock_door', { device_id: h.deviceId() }); // keeps the lock busy
     for (const code of ['222888', '333777', '444666', '555444']) {
-      expect((await h.call('access_codes/update', { access_code_id: access_code.access_code_id, code })).ok).toBe(true);
+      expect(
+        (await h.call('access_codes/update', { access_code_id: access_code.access_code_id, code })).ok,
+      ).toBe(true);
     }
     await eventually(async () => (await status(h, access_code.access_code_id)).status === 'set', 5000);
     expect(h.lock().model.writeCount - before).toBe(1);
@@ -82,7 +100,12 @@ describe('reconciler', () => {
     await eventually(async () => (await status(h, access_code.access_code_id)).status === 'set', 5000);
     h.lock().setOffline(true);
     const deleted = await h.call('access_codes/delete', { access_code_id: access_code.access_code_id });
-    expect(deleted.action_attempt).toMatchObject({ status: 'pending', action_type: 'DELETE_ACCESS_CODE', result: null, error: null });
+    expect(deleted.action_attempt).toMatchObject({
+      status: 'pending',
+      action_type: 'DELETE_ACCESS_CODE',
+      result: null,
+      error: null,
+    });
     const missing = await h.call('access_codes/get', { access_code_id: access_code.access_code_id });
     expect(missing.error).toMatchObject({
       type: 'access_code_not_found',
@@ -91,10 +114,17 @@ describe('reconciler', () => {
     });
     await new Promise((r) => setTimeout(r, 200));
     const attemptId = deleted.action_attempt.action_attempt_id;
-    expect((await h.call('action_attempts/get', { action_attempt_id: attemptId })).action_attempt.status).toBe('pending');
+    expect(
+      (await h.call('action_attempts/get', { action_attempt_id: attemptId })).action_attempt.status,
+    ).toBe('pending');
     expect(h.lock().model.occupiedSlots()).toHaveLength(1);
     h.lock().setOffline(false);
-    await eventually(async () => (await h.call('action_attempts/get', { action_attempt_id: attemptId })).action_attempt.status === 'success', 5000);
+    await eventually(
+      async () =>
+        (await h.call('action_attempts/get', { action_attempt_id: attemptId })).action_attempt.status ===
+        'success',
+      5000,
+    );
     expect(h.lock().model.occupiedSlots()).toEqual([]);
     expect(eventTypes(h, access_code.access_code_id)).toEqual([
       'access_code.created',
@@ -126,19 +156,28 @@ describe('reconciler', () => {
     expect((await status(h, access_code.access_code_id)).status).toBe('setting');
     h.lock().setOffline(false);
     await eventually(async () => (await status(h, access_code.access_code_id)).status === 'set', 5000);
-    const types = h.bridge.store.events.list({ since: 0, device_id: h.deviceId(), limit: 100 }).map((e) => e.event_type);
+    const types = h.bridge.store.events
+      .list({ since: 0, device_id: h.deviceId(), limit: 100 })
+      .map((e) => e.event_type);
     expect(types).toContain('device.disconnected');
     expect(types.lastIndexOf('device.connected')).toBeGreaterThan(types.indexOf('device.disconnected'));
   });
 
   it('warns, then fails, a code the lock never confirms, and stops trying until the lock is back', async () => {
-    const h = await startBridge([{ name: 'Front' }], 'timing:\n  delay_warning_after_s: 1\n  fail_after_s: 2\n  retry_base_ms: 20\n  retry_max_ms: 100');
+    const h = await startBridge(
+      [{ name: 'Front' }],
+      'timing:\n  delay_warning_after_s: 1\n  fail_after_s: 2\n  retry_base_ms: 20\n  retry_max_ms: 100',
+    );
     h.lock().setOffline(true);
     await eventually(() => !h.bridge.store.devices.get(h.deviceId())!.online, 2000);
     const { access_code } = await h.call('access_codes/create', { device_id: h.deviceId(), code: '385016' });
     const id = access_code.access_code_id;
     await eventually(() => eventTypes(h, id).includes('access_code.failed_to_set_on_device'), 5000);
-    expect(eventTypes(h, id)).toEqual(['access_code.created', 'access_code.delay_in_setting_on_device', 'access_code.failed_to_set_on_device']);
+    expect(eventTypes(h, id)).toEqual([
+      'access_code.created',
+      'access_code.delay_in_setting_on_device',
+      'access_code.failed_to_set_on_device',
+    ]);
     h.lock().setOffline(false);
     await eventually(async () => (await status(h, id)).status === 'set', 5000);
     expect((await status(h, id)).errors).toEqual([]);
@@ -153,7 +192,9 @@ describe('reconciler', () => {
     h.lock().keypadProgram(slot, '999000');
     await eventually(() => eventTypes(h, id).includes('access_code.modified_externally'), 5000);
     await eventually(() => h.lock().model.codeIn(slot) === '613094', 5000);
-    expect((await status(h, id)).warnings.map((w: { warning_code: string }) => w.warning_code)).toContain('code_modified_externally');
+    expect((await status(h, id)).warnings.map((w: { warning_code: string }) => w.warning_code)).toContain(
+      'code_modified_externally',
+    );
   });
 
   it('never touches a code the bridge did not write, and lists it as unmanaged', async () => {
@@ -177,10 +218,19 @@ describe('reconciler', () => {
     const h = await startBridge([{ name: 'Front' }]);
     const ids: string[] = [];
     for (const code of ['120934', '230945', '340956']) {
-      ids.push((await h.call('access_codes/create', { device_id: h.deviceId(), code })).access_code.access_code_id);
+      ids.push(
+        (await h.call('access_codes/create', { device_id: h.deviceId(), code })).access_code.access_code_id,
+      );
     }
-    await eventually(async () => (await Promise.all(ids.map((i) => status(h, i)))).every((c) => c.status === 'set'), 5000);
+    await eventually(
+      async () => (await Promise.all(ids.map((i) => status(h, i)))).every((c) => c.status === 'set'),
+      5000,
+    );
     h.lock().reboot(true);
-    await eventually(() => h.lock().model.occupiedSlots().length === 3 && h.lock().model.writeCount === 6, 5000, 'reprogrammed');
+    await eventually(
+      () => h.lock().model.occupiedSlots().length === 3 && h.lock().model.writeCount === 6,
+      5000,
+      'reprogrammed',
+    );
   });
 });

@@ -1,0 +1,96 @@
+// The real daemon as a child process (lockbridge run), killed with SIGKILL right after it
+// acknowledged a request: the request survives, and the code reaches the lock after the restart.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { ApiClient, eventually } from '../helpers/api-client.ts';
+import { type Broker, startMosquitto } from '../helpers/mosquitto.ts';
+
+const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+let broker: Broker | undefined;
+let api: ApiClient | undefined;
+let daemon: ChildProcess | undefined;
+let dir: string | undefined;
+
+afterEach(async () => {
+  daemon?.kill('SIGKILL');
+  await api?.close();
+  await broker?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+function startDaemon(config: string): { proc: ChildProcess; output: () => string } {
+  // process.execPath is the project's Node 24 (npm test runs it); tsx loads the TypeScript.
+  const proc = spawn(process.execPath, ['--import', 'tsx', MAIN, 'run', '--config', config], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  return { proc, output: () => out };
+}
+
+it('an acknowledged request survives kill -9, and the code is set after the restart', async () => {
+  broker = await startMosquitto();
+  dir = mkdtempSync(join(tmpdir(), 'lockbridge-kill-'));
+  const config = join(dir, 'config.yaml');
+  writeFileSync(
+    config,
+    [
+      'gateway_id: kill-test',
+      `data_dir: ${join(dir, 'data')}`,
+      `mqtt: { url: "${broker.url}" }`,
+      'log: { level: debug }',
+      'timing: { retry_base_ms: 50, retry_max_ms: 500 }',
+      'locks:',
+      '  - name: Front door',
+      '    driver: simulated',
+      '    simulated: { slots: 10, latency_ms: 2000, serial_number: KILL-1 }',
+    ].join('\n'),
+  );
+  api = await ApiClient.connect(broker.url, 'lockbridge/kill-test');
+  let run = startDaemon(config);
+  daemon = run.proc;
+  await eventually(
+    () => run.output().includes('"ready"') || run.output().includes('ready'),
+    20_000,
+    'daemon ready',
+  );
+  const devices = await eventually(
+    async () => {
+      const list = await api!.request('devices/list');
+      return list.devices?.[0]?.properties?.online ? list.devices : null;
+    },
+    20_000,
+    'lock online',
+  );
+
+  const created = await api.request('access_codes/create', {
+    request_id: 'kill-1',
+    device_id: devices[0].device_id,
+    code: '482916',
+  });
+  expect(created.ok).toBe(true);
+  daemon.kill('SIGKILL'); // the write to the lock (2 s) is still on its way
+  await new Promise((resolve) => daemon!.once('exit', resolve));
+
+  run = startDaemon(config);
+  daemon = run.proc;
+  const id = created.access_code.access_code_id;
+  await api.waitForEvent(
+    (e) => e.event_type === 'access_code.set_on_device' && e.access_code_id === id,
+    30_000,
+  );
+  const got = await api.request('access_codes/get', { access_code_id: id });
+  expect(got.access_code.status).toBe('set');
+  // The same request again is answered from the store, not executed twice.
+  const again = await api.request('access_codes/create', {
+    request_id: 'kill-1',
+    device_id: devices[0].device_id,
+    code: '482916',
+  });
+  expect(again.access_code.access_code_id).toBe(id);
+  expect(run.output()).not.toContain('482916');
+}, 90_000);
