@@ -1,0 +1,178 @@
+// Reads the configuration file, applies the environment overrides, validates, and resolves
+// relative paths; also the check-config command and the MQTT password file.
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import { applyEnvOverrides, type EnvOverrides } from './env.ts';
+import { ConfigError, configErrorMap, problemsFromIssues } from './problems.ts';
+import { type Config, configSchema } from './schema.ts';
+
+export { ConfigError } from './problems.ts';
+
+/** The --config flag, else LOCKBRIDGE_CONFIG. */
+export function resolveConfigPath(flag: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  if (flag !== undefined && flag !== '') return flag;
+  return env.LOCKBRIDGE_CONFIG || undefined;
+}
+
+/** The validated configuration, defaults applied and paths absolute; throws ConfigError. */
+export function loadConfig(path: string, env: NodeJS.ProcessEnv): Config {
+  return loadWithOverrides(path, env).config;
+}
+
+function loadWithOverrides(
+  path: string,
+  env: NodeJS.ProcessEnv,
+): { config: Config; overrides: EnvOverrides } {
+  const raw = readYamlMapping(path);
+  const overrides = applyEnvOverrides(raw, env);
+  const result = configSchema.safeParse(raw, { error: configErrorMap, reportInput: true });
+  if (!result.success) throw new ConfigError(problemsFromIssues(result.error.issues, overrides.applied));
+  return { config: resolvePaths(result.data, dirname(resolve(path))), overrides };
+}
+
+function readYamlMapping(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError([`${path}: cannot read the configuration file (${reason(error)})`]);
+  }
+  const doc = parseDocument(text, { prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      doc.errors.map((e) => {
+        const at = e.linePos?.[0];
+        const where = at ? `line ${at.line}, column ${at.col}` : 'YAML';
+        return `${path}: ${where}: ${e.message.split('\n')[0]}`;
+      }),
+    );
+  }
+  let value: unknown;
+  try {
+    value = doc.toJS() ?? {}; // an empty file: every required key is then reported missing
+  } catch (error) {
+    throw new ConfigError([`${path}: ${error instanceof Error ? error.message : String(error)}`]);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ConfigError([`${path}: expected a mapping of keys (gateway_id, data_dir, mqtt, ...)`]);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Relative paths are relative to the file, not to wherever the daemon happened to be started. */
+function resolvePaths(config: Config, base: string): Config {
+  const abs = <T extends string | undefined>(p: T): T =>
+    (p === undefined || isAbsolute(p) ? p : resolve(base, p)) as T;
+  const mqtt = {
+    ...config.mqtt,
+    password_file: abs(config.mqtt.password_file),
+    ca_file: abs(config.mqtt.ca_file),
+    cert_file: abs(config.mqtt.cert_file),
+    key_file: abs(config.mqtt.key_file),
+  };
+  for (const key of ['password_file', 'ca_file', 'cert_file', 'key_file'] as const) {
+    if (mqtt[key] === undefined) delete mqtt[key]; // keep "not set" as an absent key, as parsed
+  }
+  const resolved: Config = { ...config, data_dir: abs(config.data_dir), mqtt };
+  if (config.zigbee?.network_key_file !== undefined) {
+    resolved.zigbee = { ...config.zigbee, network_key_file: abs(config.zigbee.network_key_file) };
+  }
+  return resolved;
+}
+
+/** The MQTT password from mqtt.password_file, without the trailing newline editors add. */
+export function readMqttPassword(config: Config): string | undefined {
+  const file = config.mqtt.password_file;
+  if (file === undefined) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError([`mqtt.password_file: cannot read ${file} (${reason(error)})`]);
+  }
+  const password = text.replace(/[\r\n]+$/, '');
+  if (password === '') throw new ConfigError([`mqtt.password_file: ${file} is empty`]);
+  return password;
+}
+
+/** Problems with the files the configuration names (only checked by check-config). */
+function fileProblems(config: Config): string[] {
+  const problems: string[] = [];
+  try {
+    readMqttPassword(config);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems);
+  }
+  for (const key of ['ca_file', 'cert_file', 'key_file'] as const) {
+    const file = config.mqtt[key];
+    if (file === undefined) continue;
+    try {
+      accessSync(file, constants.R_OK);
+    } catch (error) {
+      problems.push(`mqtt.${key}: cannot read ${file} (${reason(error)})`);
+    }
+  }
+  return problems;
+}
+
+/** lockbridge check-config: 0 and a summary, 1 and every problem, 2 without a file. */
+export function checkConfigCommand(
+  path: string | undefined,
+  env: NodeJS.ProcessEnv,
+  print: (line: string) => void,
+): number {
+  if (path === undefined) {
+    print('no configuration file given: use --config FILE or set LOCKBRIDGE_CONFIG');
+    return 2;
+  }
+  let loaded: { config: Config; overrides: EnvOverrides };
+  try {
+    loaded = loadWithOverrides(path, env);
+    const problems = fileProblems(loaded.config);
+    if (problems.length > 0) throw new ConfigError(problems);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    print(`${path}: not valid (${error.problems.length} problem${error.problems.length === 1 ? '' : 's'})`);
+    for (const problem of error.problems) print(`  ${problem}`);
+    return 1;
+  }
+  for (const line of summary(path, loaded.config, loaded.overrides)) print(line);
+  return 0;
+}
+
+/** What the daemon would run with; never a password (the URL cannot hold one, see the schema). */
+function summary(path: string, config: Config, overrides: EnvOverrides): string[] {
+  const byDriver = new Map<string, number>();
+  for (const lock of config.locks) byDriver.set(lock.driver, (byDriver.get(lock.driver) ?? 0) + 1);
+  const locks = [...byDriver].map(([driver, n]) => `${n} ${driver}`).join(', ') || 'none configured';
+  const broker =
+    config.mqtt.url === 'embedded'
+      ? `embedded (in-process, port ${config.mqtt.embedded_port})`
+      : config.mqtt.url;
+  const lines = [
+    `${path}: ok`,
+    `  gateway: ${config.gateway_id} (store in ${config.data_dir})`,
+    `  broker: ${broker}, topics under ${config.mqtt.base_topic}/${config.gateway_id}`,
+    `  locks: ${locks}`,
+  ];
+  if (config.zigbee) {
+    lines.push(
+      `  zigbee: ${config.zigbee.adapter} on ${config.zigbee.port}, channel ${config.zigbee.channel}`,
+    );
+  }
+  if (overrides.applied.size > 0)
+    lines.push(`  from the environment: ${[...overrides.applied.values()].join(', ')}`);
+  if (overrides.ignored.length > 0)
+    lines.push(`  ignored (no such setting): ${overrides.ignored.join(', ')}`);
+  return lines;
+}
+
+function reason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES') return 'permission denied';
+  if (code === 'EISDIR') return 'is a directory';
+  return code ?? (error instanceof Error ? error.message : String(error));
+}
