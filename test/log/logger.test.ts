@@ -33,9 +33,17 @@ describe('createLogger redaction', () => {
     ['access_code.code', { access_code: { code: '918273', name: 'Guest' }, device_id: 'dev-1' }, '918273'],
     ['two levels down', { request: { params: { code: '246813' } }, device_id: 'dev-1' }, '246813'],
     ['three levels down', { a: { b: { c: { pin: '135792' } } }, device_id: 'dev-1' }, '135792'],
-    ['six levels down', { a: { b: { c: { d: { e: { f: { code: '864209' } } } } } }, device_id: 'dev-1' }, '864209'],
+    [
+      'six levels down',
+      { a: { b: { c: { d: { e: { f: { code: '864209' } } } } } }, device_id: 'dev-1' },
+      '864209',
+    ],
     ['in an array', { codes: [{ code: '102938' }, { code: '564738' }], device_id: 'dev-1' }, '564738'],
-    ['array under an object', { lock: { slots: [{ slot: 3, code: '019283' }] }, device_id: 'dev-1' }, '019283'],
+    [
+      'array under an object',
+      { lock: { slots: [{ slot: 3, code: '019283' }] }, device_id: 'dev-1' },
+      '019283',
+    ],
     ['a number PIN', { params: { code: 7654321 }, device_id: 'dev-1' }, '7654321'],
   ];
 
