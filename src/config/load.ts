@@ -2,7 +2,7 @@
 // relative paths; also the check-config command and the MQTT password file.
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { applyEnvOverrides, type EnvOverrides } from './env.ts';
 import { ConfigError, configErrorMap, problemsFromIssues } from './problems.ts';
 import { type Config, configSchema } from './schema.ts';
@@ -38,13 +38,13 @@ function readYamlMapping(path: string): Record<string, unknown> {
   } catch (error) {
     throw new ConfigError([`${path}: cannot read the configuration file (${reason(error)})`]);
   }
-  const doc = parseDocument(text, { prettyErrors: false });
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, lineCounter: lines });
   if (doc.errors.length > 0) {
     throw new ConfigError(
       doc.errors.map((e) => {
-        const at = e.linePos?.[0];
-        const where = at ? `line ${at.line}, column ${at.col}` : 'YAML';
-        return `${path}: ${where}: ${e.message.split('\n')[0]}`;
+        const at = lines.linePos(e.pos[0]);
+        return `${path}: line ${at.line}, column ${at.col}: ${e.message.split('\n')[0]}`;
       }),
     );
   }

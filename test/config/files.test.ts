@@ -1,0 +1,36 @@
+// The files shipped in config/ load as they are.
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.ts';
+
+const shipped = (name: string) => fileURLToPath(new URL(`../../config/${name}`, import.meta.url));
+
+describe('shipped configuration files', () => {
+  it('example.yaml is valid and sets every section', () => {
+    const config = loadConfig(shipped('example.yaml'), {});
+    expect(config.gateway_id).toBe('hub-1');
+    expect(config.locks.map((l) => l.driver)).toEqual(['serial', 'simulated']);
+    expect(config.zigbee?.names).toEqual({ '0x00124b0012345678': 'Back door' });
+    expect(config.mqtt).toMatchObject({
+      cert_file: '/etc/lockbridge/client.pem',
+      key_file: '/etc/lockbridge/client.key',
+    });
+  });
+
+  it('demo.yaml runs an embedded broker with three simulated locks, its store in the checkout', () => {
+    const config = loadConfig(shipped('demo.yaml'), {});
+    expect(config.data_dir).toBe(fileURLToPath(new URL('../../.data/demo', import.meta.url)));
+    expect(config.mqtt).toMatchObject({ url: 'embedded', embedded_port: 1883, include_codes: false });
+    expect(config.log).toEqual({ level: 'info', pretty: true });
+    expect(config.timing).toMatchObject({ retry_base_ms: 500, retry_max_ms: 10000 });
+    expect(
+      config.locks.map((l) =>
+        l.driver === 'simulated' ? [l.name, l.simulated.slots, l.simulated.serial_number] : [l.name],
+      ),
+    ).toEqual([
+      ['Front door', 30, 'SIM-0001'],
+      ['Back door', 20, 'SIM-0002'],
+      ['Storage room', 10, 'SIM-0003'],
+    ]);
+  });
+});
