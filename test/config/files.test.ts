@@ -1,9 +1,12 @@
 // The files shipped in config/ load as they are.
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.ts';
+import { useTempDir } from './support.ts';
 
 const shipped = (name: string) => fileURLToPath(new URL(`../../config/${name}`, import.meta.url));
+const files = useTempDir();
 
 describe('shipped configuration files', () => {
   it('example.yaml is valid and sets every section', () => {
@@ -32,5 +35,16 @@ describe('shipped configuration files', () => {
       ['Back door', 20, 'SIM-0002'],
       ['Storage room', 10, 'SIM-0003'],
     ]);
+  });
+});
+
+describe('docs/configuration.md', () => {
+  it('has a minimal and a full example that load', () => {
+    const doc = readFileSync(fileURLToPath(new URL('../../docs/configuration.md', import.meta.url)), 'utf8');
+    const examples = [...doc.matchAll(/```yaml\n(gateway_id:[^`]*)```/g)].map((m) => m[1]!);
+    expect(examples).toHaveLength(2);
+    const [minimal, full] = examples.map((text, i) => loadConfig(files.write(`example-${i}.yaml`, text), {}));
+    expect(minimal!.locks).toEqual([]);
+    expect(full!.zigbee?.adapter).toBe('zstack');
   });
 });
