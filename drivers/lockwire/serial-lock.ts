@@ -1,0 +1,187 @@
+// One lockwire lock behind the LockHandle interface. It lives as long as the driver and keeps its
+// identity (the lock's serial number) while the port it is reached through comes and goes: a
+// session is attached while the lock answers, and every command without one fails with 'offline'.
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import type { TimeWindow } from '../../src/core/access-code.ts';
+import {
+  DriverError,
+  type LockActionSource,
+  type LockCapabilities,
+  type LockEvents,
+  type LockHandle,
+  type SlotReading,
+} from '../driver.ts';
+import { type LockEvent, MAX_READ_SLOTS, type Request, type Response } from './messages.ts';
+import { nakError, readingOf, wireWindow } from './translate.ts';
+
+/** How a lock handle reaches its lock: requests whose failures are already DriverErrors. */
+export interface LockSession {
+  request(request: Request, what: string): Promise<Response>;
+}
+
+const SOURCES: Record<string, LockActionSource> = {
+  keypad: 'keypad',
+  manual: 'manual',
+  host: 'host',
+  automatic: 'automatic',
+};
+
+export class SerialLock extends EventEmitter<LockEvents> implements LockHandle {
+  readonly driver = 'serial' as const;
+  private session: LockSession | null = null;
+  private caps: LockCapabilities | null = null;
+
+  constructor(
+    readonly identity: string,
+    readonly name: string,
+    private readonly log: Logger,
+  ) {
+    super();
+  }
+
+  get capabilities(): LockCapabilities | null {
+    return this.caps;
+  }
+
+  get online(): boolean {
+    return this.session !== null;
+  }
+
+  // --- LockHandle commands. ---
+
+  async readSlots(): Promise<SlotReading[]> {
+    const { session, caps } = this.reach('read the slots');
+    const readings: SlotReading[] = [];
+    let first = 1;
+    while (first <= caps.slot_count) {
+      const count = Math.min(MAX_READ_SLOTS, caps.slot_count - first + 1);
+      const what = `reading slots ${first}..${first + count - 1}`;
+      const response = await session.request({ type: 'read_slots', first, count }, what);
+      if (response.type === 'nak') throw nakError(what, response.error, response.other_slot);
+      if (response.type !== 'slots') throw this.unexpected(what);
+      // A lock may send fewer records than asked (a payload holds 240 bytes), never others.
+      const records = response.records;
+      if (records.length === 0 || records.some((r, i) => r.slot !== first + i)) throw this.unexpected(what);
+      for (const record of records) readings.push(readingOf(record, caps));
+      first += records.length;
+    }
+    return readings;
+  }
+
+  async readSlot(slot: number): Promise<SlotReading> {
+    const { session, caps } = this.reach(`read slot ${slot}`);
+    const what = `reading slot ${slot}`;
+    const response = await session.request({ type: 'read_slot', slot }, what);
+    if (response.type === 'nak') throw nakError(what, response.error, response.other_slot);
+    if (response.type !== 'slot' || response.record.slot !== slot) throw this.unexpected(what);
+    return readingOf(response.record, caps);
+  }
+
+  async writeSlot(slot: number, code: string, schedule: TimeWindow | null): Promise<void> {
+    const { session, caps } = this.reach(`write slot ${slot}`);
+    if (schedule !== null && !caps.supports_native_scheduling) {
+      throw new DriverError('unsupported', 'this lock cannot keep a schedule with a code');
+    }
+    // Only what the wire cannot carry is refused here; lengths and digits are the lock's to judge.
+    if (!/^[\x20-\x7e]{1,255}$/.test(code)) throw new DriverError('bad_code', 'a code must be ASCII digits');
+    const request: Request = { type: 'write_slot', slot, code, ...wireWindow(schedule) };
+    await this.command(session, request, `writing slot ${slot}`);
+  }
+
+  async clearSlot(slot: number): Promise<void> {
+    const { session } = this.reach(`clear slot ${slot}`);
+    await this.command(session, { type: 'clear_slot', slot }, `clearing slot ${slot}`);
+  }
+
+  async lock(): Promise<void> {
+    await this.command(this.reach('lock').session, { type: 'lock' }, 'locking');
+  }
+
+  async unlock(): Promise<void> {
+    await this.command(this.reach('unlock').session, { type: 'unlock' }, 'unlocking');
+  }
+
+  // --- The connection's side. ---
+
+  /** The lock answered GET_INFO: online with these capabilities. */
+  attach(session: LockSession, caps: LockCapabilities): void {
+    this.session = session;
+    this.caps = caps;
+    this.emit('online', caps);
+  }
+
+  /** The lock stopped answering through this session (a later session may have replaced it). */
+  detach(session: LockSession, reason: string): void {
+    if (this.session !== session) return;
+    this.session = null;
+    this.emit('offline', reason);
+  }
+
+  /** Capabilities read again after a boot; slots are now to be read again by whoever listens. */
+  rebooted(caps: LockCapabilities, factoryReset: boolean): void {
+    this.caps = caps;
+    this.emit('rebooted', factoryReset);
+  }
+
+  status(response: Extract<Response, { type: 'status' }>): void {
+    this.emit('lock_state', response.lock_state, 'unknown', null);
+    this.emit('door_state', response.door);
+    if (response.battery !== null) this.emit('battery', response.battery / 100);
+  }
+
+  lockEvent(event: LockEvent): void {
+    switch (event.type) {
+      case 'code_used':
+        this.emit('code_used', event.slot, event.result);
+        return;
+      case 'wrong_code':
+        this.emit('wrong_code', event.attempts);
+        return;
+      case 'lock_state':
+        this.emit('lock_state', event.lock_state, SOURCES[event.source] ?? 'unknown', event.slot || null);
+        return;
+      case 'battery':
+        if (event.level <= 100) this.emit('battery', event.level / 100);
+        return;
+      case 'slot_changed':
+        void this.slotChanged(event.slot);
+        return;
+      case 'boot':
+        return; // the connection handles boots: it must read INFO again first
+    }
+  }
+
+  // --- Internals. ---
+
+  private async slotChanged(slot: number): Promise<void> {
+    const reading = await this.readSlot(slot).catch((error: unknown) => {
+      this.log.warn({ slot, err: (error as Error).message }, 'reading a slot changed at the lock failed');
+      return null;
+    });
+    // Without a reading the listener reads every slot, which is slower but just as right.
+    this.emit('slot_changed', slot, reading);
+  }
+
+  private async command(session: LockSession, request: Request, what: string): Promise<void> {
+    const response = await session.request(request, what);
+    if (response.type === 'ack') return;
+    if (response.type === 'nak') {
+      const error = nakError(what, response.error, response.other_slot);
+      this.log.info({ lock: this.name, kind: error.kind, other_slot: error.other_slot }, `${what} refused`);
+      throw error;
+    }
+    throw this.unexpected(what);
+  }
+
+  private reach(what: string): { session: LockSession; caps: LockCapabilities } {
+    if (this.session === null || this.caps === null) {
+      throw new DriverError('offline', `lock ${this.name} is offline; cannot ${what}`);
+    }
+    return { session: this.session, caps: this.caps };
+  }
+
+  private unexpected(what: string): DriverError {
+    return new DriverError('timeout', `${what}: the lock's answer did not fit the request`);
+  }
+}
