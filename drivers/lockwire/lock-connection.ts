@@ -23,6 +23,8 @@ export interface ConnectionTimings {
   /** First wait before reopening a missing port; doubles up to reopen_max_ms. */
   reopen_min_ms?: number;
   reopen_max_ms?: number;
+  /** How often an open port's path is checked for still leading to its device (default 1 s). */
+  watch_ms?: number;
   /** How often SET_CLOCK is sent to a lock with a clock (spec: hourly). */
   clock_interval_ms?: number;
 }

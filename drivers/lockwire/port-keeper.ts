@@ -4,6 +4,8 @@
 // serialport queues writes made while a port is closed and sends them after it reopens: a stale
 // WRITE_SLOT or CLEAR_SLOT must never reach the lock late.
 import { EventEmitter } from 'node:events';
+import type { Stats } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { SerialPort } from 'serialport';
 import type { Frame } from './frame.ts';
@@ -15,6 +17,8 @@ export interface PortKeeperOptions {
   /** First wait before opening again after a failure; doubles up to reopen_max_ms. */
   reopen_min_ms?: number;
   reopen_max_ms?: number;
+  /** How often an open port's path is checked for still leading to the device opened. */
+  watch_ms?: number;
 }
 
 export interface PortKeeperEvents {
@@ -26,10 +30,12 @@ export interface PortKeeperEvents {
 export class PortKeeper extends EventEmitter<PortKeeperEvents> {
   private port: SerialPort | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private watch: NodeJS.Timeout | null = null;
   private running = false;
   private delay: number;
   /** The outage was logged: the next retries stay quiet until the port opens again. */
   private outageLogged = false;
+  private vanishedPort: SerialPort | null = null;
 
   constructor(
     private readonly options: PortKeeperOptions,
@@ -53,6 +59,7 @@ export class PortKeeper extends EventEmitter<PortKeeperEvents> {
     this.running = false;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
+    this.stopWatch();
     const port = this.port;
     this.port = null;
     if (port?.isOpen) {
@@ -80,11 +87,18 @@ export class PortKeeper extends EventEmitter<PortKeeperEvents> {
         this.outage(error.message);
         return;
       }
-      this.opened(port);
+      stat(this.options.path).then(
+        (device) => this.opened(port, device),
+        () => port.close(() => this.outage('the port vanished while opening')),
+      );
     });
   }
 
-  private opened(port: SerialPort): void {
+  private opened(port: SerialPort, device: Stats): void {
+    if (this.port !== port || !port.isOpen) {
+      this.outage('the port vanished while opening');
+      return;
+    }
     if (this.outageLogged) this.log.info({ port: this.options.path }, 'serial port open again');
     else this.log.debug({ port: this.options.path }, 'serial port open');
     this.outageLogged = false;
@@ -97,14 +111,44 @@ export class PortKeeper extends EventEmitter<PortKeeperEvents> {
     );
     port.once('close', (error: (Error & { disconnected?: boolean }) | null) => {
       port.unpipe(decoder);
+      this.stopWatch();
       if (this.port !== port) return; // closed by stop()
-      this.emit('close', error?.disconnected ? 'serial port disconnected' : 'serial port closed');
-      this.outage(error?.message ?? 'closed');
+      const vanished = this.vanishedPort === port || error?.disconnected === true;
+      this.emit('close', vanished ? 'serial port disconnected' : 'serial port closed');
+      this.outage(error?.message ?? (vanished ? 'the device is gone' : 'closed'));
     });
+    this.watchDevice(port, device);
     this.emit('open', (bytes) => {
       // Only the port that is open now, and only while it is: never queued for a later open.
       if (this.port === port && port.isOpen) port.write(bytes);
     });
+  }
+
+  /**
+   * A read does not always fail when the device goes (a socat pty's slave can stay quiet): the path
+   * must still lead to the device that was opened, or the port is closed as unplugged.
+   */
+  private watchDevice(port: SerialPort, opened: Stats): void {
+    this.watch = setInterval(() => {
+      stat(this.options.path).then(
+        (now) => {
+          if (now.rdev !== opened.rdev || now.ino !== opened.ino) this.vanished(port);
+        },
+        () => this.vanished(port),
+      );
+    }, this.options.watch_ms ?? 1000);
+    this.watch.unref();
+  }
+
+  private vanished(port: SerialPort): void {
+    if (this.port !== port || !port.isOpen) return;
+    this.vanishedPort = port;
+    port.close();
+  }
+
+  private stopWatch(): void {
+    if (this.watch !== null) clearInterval(this.watch);
+    this.watch = null;
   }
 
   private outage(reason: string): void {

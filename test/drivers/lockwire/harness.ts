@@ -19,6 +19,7 @@ export const FAST: SerialDriverOptions = {
   probe_max_ms: 100,
   reopen_min_ms: 20,
   reopen_max_ms: 60,
+  watch_ms: 50,
 };
 
 export const lockOptions = (
