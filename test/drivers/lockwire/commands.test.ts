@@ -194,3 +194,29 @@ describe('SerialDriver: LOCK and UNLOCK', () => {
     ]);
   });
 });
+
+describe('SerialDriver: clock and stop', () => {
+  it('sets the clock again every clock interval (hourly by default)', async () => {
+    const pair = await bench.pair('a');
+    const sim = await bench.simulator(lockOptions('LK0006'), pair.lockPath);
+    let clocks = 0;
+    sim.on('executed', (r) => {
+      if (r.type === 'set_clock') clocks++;
+    });
+    await bench.driver([{ name: 'Front door', path: pair.hostPath }], { ...FAST, clock_interval_ms: 30 });
+    await until(() => clocks >= 3, 'three SET_CLOCKs');
+  });
+
+  it('stop() closes the port: the lock goes offline and commands fail with offline', async () => {
+    const pair = await bench.pair('a');
+    await bench.simulator(lockOptions('LK0007'), pair.lockPath);
+    const { driver, announced } = await bench.driver([{ name: 'Front door', path: pair.hostPath }]);
+    await until(() => announced[0]?.online === true, 'online');
+    const lock = announced[0]!;
+    const seen = record(lock, ['offline']);
+    await driver.stop();
+    expect(lock.online).toBe(false);
+    expect(seen).toEqual([['offline', 'driver stopped']]);
+    expect((await refusal(lock.readSlots())).kind).toBe('offline');
+  });
+});
