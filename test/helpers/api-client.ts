@@ -2,6 +2,13 @@
 import { randomUUID } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 
+/**
+ * A response body as tests read it: field by field, against the spec's shapes. Typed loosely on
+ * purpose, since the tests themselves are what checks the shapes.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: see above
+export type ApiBody = Record<string, any>;
+
 export interface ReceivedEvent extends Record<string, unknown> {
   event_id: string;
   event_type: string;
@@ -57,11 +64,7 @@ export class ApiClient {
   }
 
   /** Sends a request and resolves with the response body (ok or error). */
-  async request(
-    route: string,
-    params: Record<string, unknown> = {},
-    timeoutMs = 10_000,
-  ): Promise<Record<string, any>> {
+  async request(route: string, params: Record<string, unknown> = {}, timeoutMs = 10_000): Promise<ApiBody> {
     const request_id = (params.request_id as string | undefined) ?? randomUUID();
     const answer = new Promise<Record<string, unknown>>((resolve, reject) => {
       const timer = setTimeout(
@@ -82,11 +85,7 @@ export class ApiClient {
   }
 
   /** Publishes a raw payload to a request topic and waits for the next response on that route. */
-  async rawRequest(
-    route: string,
-    payload: string | Buffer,
-    timeoutMs = 10_000,
-  ): Promise<Record<string, any>> {
+  async rawRequest(route: string, payload: string | Buffer, timeoutMs = 10_000): Promise<ApiBody> {
     const topic = `${this.root}/response/${route}`;
     const answer = new Promise<Record<string, unknown>>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no response on ${topic}`)), timeoutMs);

@@ -11,6 +11,7 @@ import { Bridge } from '../../src/app/bridge.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { createLogger } from '../../src/log/logger.ts';
+import type { ApiBody } from './api-client.ts';
 
 export const ROOT = 'lockbridge/test-hub';
 
@@ -103,7 +104,7 @@ export class Harness {
   }
 
   /** Calls a route directly (no MQTT). */
-  async call(route: string, params: Record<string, unknown> = {}): Promise<Record<string, any>> {
+  async call(route: string, params: Record<string, unknown> = {}): Promise<ApiBody> {
     return this.bridge.api(route, Buffer.from(JSON.stringify(params)), {
       generatedRequestId: `gen-${Math.random()}`,
     });
@@ -131,8 +132,12 @@ function deepMerge(base: Record<string, unknown>, extra: Record<string, unknown>
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(extra)) {
     const current = out[key];
-    const bothObjects = [current, value].every((v) => typeof v === 'object' && v !== null && !Array.isArray(v));
-    out[key] = bothObjects ? deepMerge(current as Record<string, unknown>, value as Record<string, unknown>) : value;
+    const bothObjects = [current, value].every(
+      (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+    );
+    out[key] = bothObjects
+      ? deepMerge(current as Record<string, unknown>, value as Record<string, unknown>)
+      : value;
   }
   return out;
 }

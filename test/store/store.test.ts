@@ -63,7 +63,9 @@ describe('store', () => {
     ).toThrow('boom');
     expect(store.events.peek(0, 10)).toEqual([]);
     expect(announced).toBe(0);
-    store.tx.run(() => store.events.append({ event_type: 'device.connected', device_id: device.device_id }, T0));
+    store.tx.run(() =>
+      store.events.append({ event_type: 'device.connected', device_id: device.device_id }, T0),
+    );
     expect(announced).toBe(1);
     store.close();
   });
@@ -71,13 +73,19 @@ describe('store', () => {
   it('the event outbox hands out oldest first and forgets only what was acknowledged', () => {
     const store = Store.open(freshDir(), 'hub-1');
     store.tx.run(() => {
-      for (let i = 0; i < 5; i++) store.events.append({ event_type: 'device.connected', device_id: `d${i}` }, T0 + i);
+      for (let i = 0; i < 5; i++)
+        store.events.append({ event_type: 'device.connected', device_id: `d${i}` }, T0 + i);
     });
     const batch = store.events.peek(0, 3);
     expect(batch.map((m) => JSON.parse(m.payload).device_id)).toEqual(['d0', 'd1', 'd2']);
     expect(batch[0]).toMatchObject({ topic: 'events/device.connected', retain: false });
     store.events.acknowledge(batch[1]!);
-    expect(store.events.peek(0, 10).map((m) => JSON.parse(m.payload).device_id)).toEqual(['d0', 'd2', 'd3', 'd4']);
+    expect(store.events.peek(0, 10).map((m) => JSON.parse(m.payload).device_id)).toEqual([
+      'd0',
+      'd2',
+      'd3',
+      'd4',
+    ]);
     expect(store.events.list({ since: T0, limit: 10 })).toHaveLength(5);
     store.close();
   });
@@ -85,7 +93,8 @@ describe('store', () => {
   it('keeps the outbox bounded by count and age, and says how many undelivered events it dropped', () => {
     const store = Store.open(freshDir(), 'hub-1');
     store.tx.run(() => {
-      for (let i = 0; i < 10; i++) store.events.append({ event_type: 'device.connected', device_id: `d${i}` }, T0 + i * 1000);
+      for (let i = 0; i < 10; i++)
+        store.events.append({ event_type: 'device.connected', device_id: `d${i}` }, T0 + i * 1000);
     });
     expect(store.events.prune(T0 + 9000, { max_age_ms: 1e9, max_events: 6 })).toBe(4);
     expect(store.events.peek(0, 100).map((m) => JSON.parse(m.payload).device_id)[0]).toBe('d4');

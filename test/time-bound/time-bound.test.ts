@@ -202,19 +202,35 @@ describe('time-bound codes', () => {
     const h = await start([{ name: 'Front' }], { now: clock.now });
     const t0 = clock.now();
     const window = { starts_at: iso(t0 + 1000), ends_at: iso(t0 + DAY) };
-    const onLock = (await h.call('access_codes/create', { device_id: h.deviceId(), code: '482916', ...window })).access_code;
+    const onLock = (
+      await h.call('access_codes/create', { device_id: h.deviceId(), code: '482916', ...window })
+    ).access_code;
     clock.advance(2000);
     await h.bridge.clock.recheck();
-    await eventually(async () => (await get(h, onLock.access_code_id)).access_code.status === 'set', 5000, 'set');
+    await eventually(
+      async () => (await get(h, onLock.access_code_id)).access_code.status === 'set',
+      5000,
+      'set',
+    );
     h.lock().setOffline(true);
-    const never = (await h.call('access_codes/create', { device_id: h.deviceId(), code: '613094', ...window })).access_code;
+    const never = (
+      await h.call('access_codes/create', { device_id: h.deviceId(), code: '613094', ...window })
+    ).access_code;
     clock.advance(DAY);
     await h.bridge.clock.recheck();
-    await eventually(async () => (await get(h, never.access_code_id)).error?.type === 'access_code_not_found', 5000, 'deleted');
+    await eventually(
+      async () => (await get(h, never.access_code_id)).error?.type === 'access_code_not_found',
+      5000,
+      'deleted',
+    );
     expect(types(h, never.access_code_id)).toEqual(['access_code.created', 'access_code.deleted']);
     expect((await get(h, onLock.access_code_id)).access_code.status).toBe('removing');
     h.lock().setOffline(false);
-    await eventually(async () => (await get(h, onLock.access_code_id)).error?.type === 'access_code_not_found', 5000, 'removed');
+    await eventually(
+      async () => (await get(h, onLock.access_code_id)).error?.type === 'access_code_not_found',
+      5000,
+      'removed',
+    );
     expect(h.lock().model.occupiedSlots()).toEqual([]);
   });
 
