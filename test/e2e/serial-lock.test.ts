@@ -1,0 +1,82 @@
+// The seed scenarios end to end on a lockwire lock: MQTT (real Mosquitto) → bridge with the serial
+// driver from its configuration → the real serialport binding on a socat pty → the lock simulator.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { LockSimulator } from '../../drivers/lockwire/simulator/lock-simulator.ts';
+import { PtyPair } from '../../drivers/lockwire/simulator/pty-pair.ts';
+import { ApiClient, eventually } from '../helpers/api-client.ts';
+import { Harness, ROOT } from '../helpers/bridge-harness.ts';
+import { type Broker, startMosquitto } from '../helpers/mosquitto.ts';
+
+const cleanups: Array<() => Promise<unknown> | unknown> = [];
+afterEach(async () => {
+  for (const clean of cleanups.splice(0).reverse()) await clean();
+});
+
+async function serialBridge() {
+  const broker: Broker = await startMosquitto();
+  cleanups.push(() => broker.stop());
+  const dir = mkdtempSync(join(tmpdir(), 'lockbridge-serial-e2e-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const pty = new PtyPair(join(dir, 'host'), join(dir, 'lock'));
+  await pty.plug();
+  cleanups.push(() => pty.unplug());
+  const sim = new LockSimulator({
+    slots: 20,
+    min_code_length: 4,
+    max_code_length: 8,
+    can_read_codes: true,
+    supports_native_scheduling: true,
+    serial_number: 'LK-E2E-1',
+    has_clock: true,
+  });
+  await sim.open(pty.lockPath);
+  cleanups.push(() => sim.close());
+  const h = new Harness(null, {
+    brokerUrl: broker.url,
+    yaml: `locks:\n  - name: Front door\n    driver: serial\n    serial: { path: ${pty.hostPath} }\n`,
+  });
+  await h.start();
+  cleanups.push(async () => {
+    await h.stop();
+    h.cleanup();
+  });
+  const api = await ApiClient.connect(broker.url, ROOT);
+  cleanups.push(() => api.close());
+  const device = await eventually(async () => {
+    const list = await api.request('devices/list');
+    return list.devices.find((d: { properties: { online: boolean } }) => d.properties.online);
+  }, 10_000, 'serial lock online');
+  return { api, sim, device };
+}
+
+it('create → set_on_device, update code and name, delete → pending → success, on a lockwire lock', async () => {
+  const { api, sim, device } = await serialBridge();
+  expect(device).toMatchObject({ driver: 'serial', properties: { serial_number: 'LK-E2E-1', can_read_codes: true } });
+
+  const created = await api.request('access_codes/create', { device_id: device.device_id, code: '482916', name: 'Guest' });
+  expect(created.access_code.status).toBe('setting');
+  const id = created.access_code.access_code_id;
+  await api.waitForEvent((e) => e.event_type === 'access_code.set_on_device' && e.access_code_id === id);
+  const slot = sim.model.slotWithCode('482916')!;
+  expect(slot).not.toBeNull();
+
+  await api.request('access_codes/update', { access_code_id: id, name: 'Cleaner', code: '613094' });
+  await eventually(() => api.eventsOf('access_code.set_on_device', id).length === 2, 10_000, 'set again');
+  expect(sim.model.codeIn(slot)).toBe('613094');
+  expect((await api.request('access_codes/get', { access_code_id: id })).access_code).toMatchObject({ name: 'Cleaner', status: 'set' });
+
+  sim.enterCode('613094');
+  const used = await api.waitForEvent((e) => e.event_type === 'lock.unlocked' && e.access_code_id === id);
+  expect(used).toMatchObject({ method: 'keycode' });
+
+  const deleted = await api.request('access_codes/delete', { access_code_id: id });
+  expect(deleted.action_attempt.status).toBe('pending');
+  expect((await api.request('access_codes/get', { access_code_id: id })).error.type).toBe('access_code_not_found');
+  await api.waitForEvent((e) => e.event_type === 'access_code.removed_from_device' && e.access_code_id === id);
+  expect(sim.model.occupiedSlots()).toEqual([]);
+  const attempt = await api.request('action_attempts/get', { action_attempt_id: deleted.action_attempt.action_attempt_id });
+  expect(attempt.action_attempt.status).toBe('success');
+}, 60_000);
