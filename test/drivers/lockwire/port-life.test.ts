@@ -1,6 +1,6 @@
 // Ports that are missing, vanish and come back (USB unplug, /dev/serial/by-id links), two locks at
 // once, and a lock moved to another port. Unplug is killing socat; replug starts it again.
-import { mkdir, symlink } from 'node:fs/promises';
+import { mkdir, symlink, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DriverError } from '../../../drivers/driver.ts';
@@ -89,6 +89,25 @@ describe('serial port life', () => {
     await until(() => announced[0]!.online, 'online again through the link');
     await announced[0]!.writeSlot(4, '4444', null);
     expect(sim.model.codeIn(4)).toBe('4444');
+  });
+
+  it('notices a by-id link re-pointed to another device and talks to the lock there', async () => {
+    const a = await bench.pair('a');
+    const b = await bench.pair('b');
+    await bench.simulator(lockOptions('LK0306'), a.lockPath);
+    const simB = await bench.simulator(lockOptions('LK0307'), b.lockPath);
+    const link = join(bench.dir, 'usb-lock-if00');
+    await symlink(a.hostPath, link);
+    const { announced } = await bench.driver([{ name: 'Front door', path: link }]);
+    await until(() => announced[0]?.online === true, 'the first lock online');
+    // Port a stays up: only the check that the path still leads to the opened device sees this.
+    await unlink(link);
+    await symlink(b.hostPath, link);
+    await until(() => announced.length === 2 && announced[1]!.online, 'the second lock online');
+    expect(announced.map((l) => l.identity)).toEqual(['lockwire:LK0306', 'lockwire:LK0307']);
+    expect(announced[0]!.online).toBe(false);
+    await announced[1]!.writeSlot(1, '1111', null);
+    expect(simB.model.codeIn(1)).toBe('1111');
   });
 
   it('runs two serial locks at once, each with its own slots', async () => {
