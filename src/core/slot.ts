@@ -38,5 +38,13 @@ export const emptySlot = (slot: number): ObservedSlot => ({
   unmanaged_id: null,
 });
 
+/**
+ * Locks keep schedules in whole seconds (lockwire's u32 unix seconds, starts rounded down and ends
+ * up); a window given with milliseconds reads back without them and must still count as the same,
+ * or every read of the lock would rewrite the slot.
+ */
 export const sameSchedule = (a: TimeWindow | null, b: TimeWindow | null): boolean =>
-  a === b || (a !== null && b !== null && a.starts_at === b.starts_at && a.ends_at === b.ends_at);
+  a === b ||
+  (a !== null && b !== null && sameSecond(a.starts_at, b.starts_at) && sameSecond(a.ends_at, b.ends_at));
+
+const sameSecond = (x: number, y: number) => Math.abs(x - y) < 1000;

@@ -107,8 +107,8 @@ describe('diffLock by example', () => {
   });
 
   it('moves a native schedule change onto the lock', () => {
-    const want = { access_code_id: 'a', code: '1357', schedule: { starts_at: 10, ends_at: 20 } };
-    const slot = { ...held(1, 'a', '1357'), schedule: { starts_at: 10, ends_at: 30 } };
+    const want = { access_code_id: 'a', code: '1357', schedule: { starts_at: 10_000, ends_at: 20_000 } };
+    const slot = { ...held(1, 'a', '1357'), schedule: { starts_at: 10_000, ends_at: 30_000 } };
     expect(diffLock({ slotCount: 2, desired: [want], observed: [slot] }).operations).toHaveLength(1);
     expect(
       diffLock({ slotCount: 2, desired: [want], observed: [{ ...slot, schedule: want.schedule }] })

@@ -45,18 +45,29 @@ async function serialBridge() {
   });
   const api = await ApiClient.connect(broker.url, ROOT);
   cleanups.push(() => api.close());
-  const device = await eventually(async () => {
-    const list = await api.request('devices/list');
-    return list.devices.find((d: { properties: { online: boolean } }) => d.properties.online);
-  }, 10_000, 'serial lock online');
-  return { api, sim, device };
+  const device = await eventually(
+    async () => {
+      const list = await api.request('devices/list');
+      return list.devices.find((d: { properties: { online: boolean } }) => d.properties.online);
+    },
+    10_000,
+    'serial lock online',
+  );
+  return { api, sim, device, h };
 }
 
 it('create → set_on_device, update code and name, delete → pending → success, on a lockwire lock', async () => {
   const { api, sim, device } = await serialBridge();
-  expect(device).toMatchObject({ driver: 'serial', properties: { serial_number: 'LK-E2E-1', can_read_codes: true } });
+  expect(device).toMatchObject({
+    driver: 'serial',
+    properties: { serial_number: 'LK-E2E-1', can_read_codes: true },
+  });
 
-  const created = await api.request('access_codes/create', { device_id: device.device_id, code: '482916', name: 'Guest' });
+  const created = await api.request('access_codes/create', {
+    device_id: device.device_id,
+    code: '482916',
+    name: 'Guest',
+  });
   expect(created.access_code.status).toBe('setting');
   const id = created.access_code.access_code_id;
   await api.waitForEvent((e) => e.event_type === 'access_code.set_on_device' && e.access_code_id === id);
@@ -66,7 +77,10 @@ it('create → set_on_device, update code and name, delete → pending → succe
   await api.request('access_codes/update', { access_code_id: id, name: 'Cleaner', code: '613094' });
   await eventually(() => api.eventsOf('access_code.set_on_device', id).length === 2, 10_000, 'set again');
   expect(sim.model.codeIn(slot)).toBe('613094');
-  expect((await api.request('access_codes/get', { access_code_id: id })).access_code).toMatchObject({ name: 'Cleaner', status: 'set' });
+  expect((await api.request('access_codes/get', { access_code_id: id })).access_code).toMatchObject({
+    name: 'Cleaner',
+    status: 'set',
+  });
 
   sim.enterCode('613094');
   const used = await api.waitForEvent((e) => e.event_type === 'lock.unlocked' && e.access_code_id === id);
@@ -74,9 +88,49 @@ it('create → set_on_device, update code and name, delete → pending → succe
 
   const deleted = await api.request('access_codes/delete', { access_code_id: id });
   expect(deleted.action_attempt.status).toBe('pending');
-  expect((await api.request('access_codes/get', { access_code_id: id })).error.type).toBe('access_code_not_found');
-  await api.waitForEvent((e) => e.event_type === 'access_code.removed_from_device' && e.access_code_id === id);
+  expect((await api.request('access_codes/get', { access_code_id: id })).error.type).toBe(
+    'access_code_not_found',
+  );
+  await api.waitForEvent(
+    (e) => e.event_type === 'access_code.removed_from_device' && e.access_code_id === id,
+  );
   expect(sim.model.occupiedSlots()).toEqual([]);
-  const attempt = await api.request('action_attempts/get', { action_attempt_id: deleted.action_attempt.action_attempt_id });
+  const attempt = await api.request('action_attempts/get', {
+    action_attempt_id: deleted.action_attempt.action_attempt_id,
+  });
   expect(attempt.action_attempt.status).toBe('success');
+}, 60_000);
+
+it('a time-bound code on a lockwire lock with schedules: written with its window, scheduled_on_device, not rewritten after a reboot', async () => {
+  const { api, sim, device, h } = await serialBridge();
+  const writes: number[] = [];
+  sim.on('executed', (request) => {
+    if (request.type === 'write_slot') writes.push(Date.now());
+  });
+  const starts = Date.now() + 86_400_000 + 123; // milliseconds the lock cannot keep
+  const created = await api.request('access_codes/create', {
+    device_id: device.device_id,
+    code: '482916',
+    starts_at: new Date(starts).toISOString(),
+    ends_at: new Date(starts + 86_400_000).toISOString(),
+  });
+  const id = created.access_code.access_code_id;
+  expect(created.access_code.is_scheduled_on_device).toBe(true);
+  await api.waitForEvent(
+    (e) => e.event_type === 'access_code.scheduled_on_device' && e.access_code_id === id,
+  );
+  const slot = sim.model.slotWithCode('482916')!;
+  expect(sim.model.slot(slot).schedule).toEqual({
+    starts_at: Math.floor(starts / 1000) * 1000,
+    ends_at: Math.ceil((starts + 86_400_000) / 1000) * 1000, // the lock keeps the code to the end
+  });
+  expect((await api.request('access_codes/get', { access_code_id: id })).access_code.status).toBe('unset');
+  expect(writes).toHaveLength(1);
+
+  const readAt = () => h.bridge.store.devices.get(device.device_id)?.slots_read_at ?? 0;
+  const before = readAt();
+  sim.reboot(false);
+  await eventually(() => readAt() > before, 10_000, 'slots read again after the reboot');
+  await new Promise((r) => setTimeout(r, 500));
+  expect(writes).toHaveLength(1);
 }, 60_000);
