@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ManagedCode } from '../src/core/access-code.ts';
+import { type ManagedCode, newManagedCode } from '../src/core/access-code.ts';
 import { applyOperation, diffLock } from '../src/core/diff.ts';
 import type { DesiredCode, ObservedSlot } from '../src/core/slot.ts';
 import { Store } from '../src/store/store.ts';
@@ -138,26 +138,5 @@ console.log(
 );
 
 function managedCode(id: string, deviceId: string, pin: string): ManagedCode {
-  return {
-    access_code_id: id,
-    device_id: deviceId,
-    name: null,
-    code: pin,
-    type: 'ongoing',
-    window: null,
-    status: 'setting',
-    is_scheduled_on_device: false,
-    allow_external_modification: false,
-    is_one_time_use: false,
-    prefer_native_scheduling: true,
-    common_code_key: null,
-    created_at: now,
-    errors: [],
-    warnings: [],
-    deleted_at: null,
-    delete_attempt_id: null,
-    pending_since: now,
-    revision: 1,
-    suspended: false,
-  };
+  return newManagedCode({ access_code_id: id, device_id: deviceId, code: pin, created_at: now });
 }

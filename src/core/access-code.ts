@@ -88,6 +88,33 @@ export interface AccessCodeView {
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
 
+/** What identifies a new managed code; everything else starts at its default. */
+export type NewCode = Pick<ManagedCode, 'access_code_id' | 'device_id' | 'code' | 'created_at'> &
+  Partial<ManagedCode>;
+
+/** A managed ongoing code, waiting to be programmed, unless `fields` says otherwise. */
+export function newManagedCode(fields: NewCode): ManagedCode {
+  return {
+    name: null,
+    type: 'ongoing',
+    window: null,
+    status: 'setting',
+    is_scheduled_on_device: false,
+    allow_external_modification: false,
+    is_one_time_use: false,
+    prefer_native_scheduling: true,
+    common_code_key: null,
+    errors: [],
+    warnings: [],
+    deleted_at: null,
+    delete_attempt_id: null,
+    pending_since: fields.created_at,
+    revision: 1,
+    suspended: false,
+    ...fields,
+  };
+}
+
 export function toView(code: ManagedCode, includeCode: boolean): AccessCodeView {
   const view: AccessCodeView = {
     access_code_id: code.access_code_id,

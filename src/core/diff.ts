@@ -1,7 +1,14 @@
 // The diff engine: a lock's desired codes against its observed slots → the fewest slot
 // operations that make the lock hold exactly the desired codes. Pure; the cost is linear in
 // the lock's slots and codes, never in the store.
-import { type DesiredCode, emptySlot, type ObservedSlot, type SlotOperation, sameSchedule } from './slot.ts';
+import {
+  type DesiredCode,
+  emptySlot,
+  type ObservedSlot,
+  type SlotOperation,
+  sameSchedule,
+  writtenSlot,
+} from './slot.ts';
 
 export interface DiffInput {
   slotCount: number;
@@ -94,17 +101,5 @@ const write = (slot: number, want: DesiredCode): SlotOperation => ({
 /** The observed slots after the lock confirmed an operation (what the store records). */
 export function applyOperation(observed: readonly ObservedSlot[], op: SlotOperation): ObservedSlot[] {
   const rest = observed.filter((s) => s.slot !== op.slot);
-  if (op.kind === 'clear') return [...rest, emptySlot(op.slot)];
-  return [
-    ...rest,
-    {
-      slot: op.slot,
-      state: 'occupied',
-      code: op.code,
-      schedule: op.schedule,
-      owner: op.access_code_id,
-      confirmed: true,
-      unmanaged_id: null,
-    },
-  ];
+  return [...rest, op.kind === 'clear' ? emptySlot(op.slot) : writtenSlot(op)];
 }

@@ -48,3 +48,14 @@ export const sameSchedule = (a: TimeWindow | null, b: TimeWindow | null): boolea
   (a !== null && b !== null && sameSecond(a.starts_at, b.starts_at) && sameSecond(a.ends_at, b.ends_at));
 
 const sameSecond = (x: number, y: number) => Math.abs(x - y) < 1000;
+
+/** The slot once the lock confirmed a write. */
+export const writtenSlot = (op: Extract<SlotOperation, { kind: 'write' }>): ObservedSlot => ({
+  slot: op.slot,
+  state: 'occupied',
+  code: op.code,
+  schedule: op.schedule,
+  owner: op.access_code_id,
+  confirmed: true,
+  unmanaged_id: null,
+});

@@ -16,6 +16,13 @@ export function backoffDelay(
   return Math.round(capped * (0.75 + random() * 0.5));
 }
 
+/**
+ * Node's timers run on a monotonic clock and may fire a few milliseconds before Date.now() reaches
+ * the deadline they were set for; a retry that close to its time counts as due, or it would be
+ * neither due nor waiting, and never retried.
+ */
+const TIMER_SLACK_MS = 5;
+
 /** Per-key retry bookkeeping for one lock (in memory: a restart retries at once, which is right). */
 export class RetryBook {
   private readonly entries = new Map<string, { failures: number; notBefore: number }>();
@@ -38,18 +45,18 @@ export class RetryBook {
 
   due(key: string, now: number): boolean {
     const entry = this.entries.get(key);
-    return entry === undefined || entry.notBefore <= now;
+    return entry === undefined || entry.notBefore <= now + TIMER_SLACK_MS;
   }
 
   failures(key: string): number {
     return this.entries.get(key)?.failures ?? 0;
   }
 
-  /** The earliest time a waiting key becomes due, or null. */
+  /** The earliest time a key that is not due yet becomes due, or null. */
   nextDue(now: number): number | null {
     let next: number | null = null;
     for (const { notBefore } of this.entries.values()) {
-      if (notBefore > now && (next === null || notBefore < next)) next = notBefore;
+      if (notBefore > now + TIMER_SLACK_MS && (next === null || notBefore < next)) next = notBefore;
     }
     return next;
   }

@@ -3,7 +3,7 @@
 // after the lock confirmed.
 import { DriverError, type LockHandle } from '../../drivers/driver.ts';
 import { confirmRemoved, refuseSet, resume } from '../core/lifecycle.ts';
-import { emptySlot, type ObservedSlot, type SlotOperation } from '../core/slot.ts';
+import { emptySlot, type ObservedSlot, type SlotOperation, writtenSlot } from '../core/slot.ts';
 import { confirmOnLock, expiredRemoved, hasExpired } from '../core/window-lifecycle.ts';
 import { appendEvents, type ReconcileContext, saveCode } from './context.ts';
 import { refusalError } from './refusals.ts';
@@ -56,15 +56,7 @@ function writeConfirmed(
   deviceId: string,
   op: Extract<SlotOperation, { kind: 'write' }>,
 ) {
-  ctx.store.slots.put(deviceId, {
-    slot: op.slot,
-    state: 'occupied',
-    code: op.code,
-    schedule: op.schedule,
-    owner: op.access_code_id,
-    confirmed: true,
-    unmanaged_id: null,
-  });
+  ctx.store.slots.put(deviceId, writtenSlot(op));
   const code = ctx.store.codes.getAny(op.access_code_id);
   // The code may have changed while the command was out: then it is not this PIN that is set.
   if (!code || code.deleted_at !== null || code.code !== op.code) return;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ManagedCode } from '../../src/core/access-code.ts';
+import { type ManagedCode, newManagedCode } from '../../src/core/access-code.ts';
 import {
   checkDelay,
   confirmSet,
@@ -13,29 +13,15 @@ import {
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');
 const timing = { delay_warning_after_ms: 60_000, fail_after_ms: 900_000 };
 
-const code = (over: Partial<ManagedCode> = {}): ManagedCode => ({
-  access_code_id: 'c1',
-  device_id: 'd1',
-  name: 'Guest',
-  code: '482913',
-  type: 'ongoing',
-  window: null,
-  status: 'setting',
-  is_scheduled_on_device: false,
-  allow_external_modification: false,
-  is_one_time_use: false,
-  prefer_native_scheduling: true,
-  common_code_key: null,
-  created_at: T0,
-  errors: [],
-  warnings: [],
-  deleted_at: null,
-  delete_attempt_id: null,
-  pending_since: T0,
-  revision: 1,
-  suspended: false,
-  ...over,
-});
+const code = (over: Partial<ManagedCode> = {}): ManagedCode =>
+  newManagedCode({
+    access_code_id: 'c1',
+    device_id: 'd1',
+    name: 'Guest',
+    code: '482913',
+    created_at: T0,
+    ...over,
+  });
 
 describe('lifecycle', () => {
   it('confirmSet makes the code set with one set_on_device, and is silent when nothing changes', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ManagedCode } from '../../src/core/access-code.ts';
+import { type ManagedCode, newManagedCode } from '../../src/core/access-code.ts';
 import { belongsOnLock } from '../../src/core/time-window.ts';
 import { confirmOnLock, expiredRemoved, windowStep } from '../../src/core/window-lifecycle.ts';
 
@@ -7,29 +7,19 @@ const HOUR = 3_600_000;
 const T0 = Date.parse('2026-12-01T12:00:00.000Z');
 const trusted = { lead_ms: 0, clock_trusted: true };
 
-const guest = (over: Partial<ManagedCode> = {}): ManagedCode => ({
-  access_code_id: 'g1',
-  device_id: 'd1',
-  name: 'Guest',
-  code: '482913',
-  type: 'time_bound',
-  window: { starts_at: T0 + HOUR, ends_at: T0 + 3 * HOUR },
-  status: 'unset',
-  is_scheduled_on_device: false,
-  allow_external_modification: false,
-  is_one_time_use: false,
-  prefer_native_scheduling: true,
-  common_code_key: null,
-  created_at: T0,
-  errors: [],
-  warnings: [],
-  deleted_at: null,
-  delete_attempt_id: null,
-  pending_since: null,
-  revision: 1,
-  suspended: false,
-  ...over,
-});
+const guest = (over: Partial<ManagedCode> = {}): ManagedCode =>
+  newManagedCode({
+    access_code_id: 'g1',
+    device_id: 'd1',
+    name: 'Guest',
+    code: '482913',
+    created_at: T0,
+    type: 'time_bound',
+    window: { starts_at: T0 + HOUR, ends_at: T0 + 3 * HOUR },
+    status: 'unset',
+    pending_since: null,
+    ...over,
+  });
 
 describe('belongsOnLock', () => {
   it('holds a time-bound code only inside its window, from the lead on', () => {

@@ -9,6 +9,14 @@ afterEach(async () => {
   env = undefined;
 });
 
+/** Creates a code on the first lock over MQTT and waits for set_on_device; its id. */
+async function createSet({ api, h }: E2e, code: string): Promise<string> {
+  const { access_code } = await api.request('access_codes/create', { device_id: h.deviceId(), code });
+  const id: string = access_code.access_code_id;
+  await api.waitForEvent((e) => e.event_type === 'access_code.set_on_device' && e.access_code_id === id);
+  return id;
+}
+
 describe('seed scenarios over MQTT', () => {
   it('create → setting, then set_on_device once the lock confirmed', async () => {
     env = await startE2e([{ name: 'Front door', latency_ms: 50 }]);
@@ -40,12 +48,7 @@ describe('seed scenarios over MQTT', () => {
   it('update of name only: changed, no new write; update of code: changed, then set again with the new PIN', async () => {
     env = await startE2e([{ name: 'Front door', latency_ms: 50 }]);
     const { api, h } = env;
-    const { access_code } = await api.request('access_codes/create', {
-      device_id: h.deviceId(),
-      code: '482916',
-    });
-    const id = access_code.access_code_id;
-    await api.waitForEvent((e) => e.event_type === 'access_code.set_on_device' && e.access_code_id === id);
+    const id = await createSet(env, '482916');
     const writes = h.lock().model.writeCount;
 
     expect(await api.request('access_codes/update', { access_code_id: id, name: 'Cleaner' })).toMatchObject({
@@ -75,12 +78,7 @@ describe('seed scenarios over MQTT', () => {
   it('delete → pending action attempt → success; get answers access_code_not_found; removed_from_device', async () => {
     env = await startE2e([{ name: 'Front door', latency_ms: 150 }]);
     const { api, h } = env;
-    const { access_code } = await api.request('access_codes/create', {
-      device_id: h.deviceId(),
-      code: '482916',
-    });
-    const id = access_code.access_code_id;
-    await api.waitForEvent((e) => e.event_type === 'access_code.set_on_device' && e.access_code_id === id);
+    const id = await createSet(env, '482916');
 
     const deleted = await api.request('access_codes/delete', { access_code_id: id });
     expect(deleted.action_attempt).toMatchObject({

@@ -11,7 +11,7 @@ import { Bridge } from '../../src/app/bridge.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { createLogger } from '../../src/log/logger.ts';
-import type { ApiBody } from './api-client.ts';
+import { type ApiBody, eventually } from './api-client.ts';
 
 export const ROOT = 'lockbridge/test-hub';
 
@@ -104,6 +104,18 @@ export class Harness {
     return this.bridge;
   }
 
+  /** Starts the bridge and waits until every simulated lock is online. */
+  async startOnline(): Promise<Bridge> {
+    await this.start();
+    const locks = this.driver?.locks ?? [];
+    await eventually(
+      () => locks.every((l) => this.bridge.store.devices.byIdentity(l.identity)?.online),
+      5000,
+      'locks online',
+    );
+    return this.bridge;
+  }
+
   /** Calls a route directly (no MQTT). */
   async call(route: string, params: Record<string, unknown> = {}): Promise<ApiBody> {
     return this.bridge.api(route, Buffer.from(JSON.stringify(params)), {
@@ -142,4 +154,12 @@ function deepMerge(base: Record<string, unknown>, extra: Record<string, unknown>
       : value;
   }
   return out;
+}
+
+/** For afterEach: stops and removes every harness a test started. */
+export async function releaseAll(harnesses: Harness[]): Promise<void> {
+  for (const h of harnesses.splice(0)) {
+    await h.stop().catch(() => undefined);
+    h.cleanup();
+  }
 }

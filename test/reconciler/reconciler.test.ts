@@ -2,26 +2,16 @@
 // the transport has its own tests, and the end-to-end ones go through Mosquitto).
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/api-client.ts';
-import { Harness, type SimLockSpec, simulatedDriver } from '../helpers/bridge-harness.ts';
+import { Harness, releaseAll, type SimLockSpec, simulatedDriver } from '../helpers/bridge-harness.ts';
 
 const harnesses: Harness[] = [];
 async function startBridge(specs: SimLockSpec[], yaml = ''): Promise<Harness> {
   const h = new Harness(simulatedDriver(specs), { yaml });
   harnesses.push(h);
-  await h.start();
-  await eventually(
-    () => specs.every((_, i) => h.bridge.store.devices.byIdentity(h.lock(i).identity)?.online),
-    5000,
-    'locks online',
-  );
+  await h.startOnline();
   return h;
 }
-afterEach(async () => {
-  for (const h of harnesses.splice(0)) {
-    await h.stop();
-    h.cleanup();
-  }
-});
+afterEach(() => releaseAll(harnesses));
 
 const status = async (h: Harness, id: string) =>
   (await h.call('access_codes/get', { access_code_id: id })).access_code;

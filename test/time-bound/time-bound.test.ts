@@ -5,6 +5,7 @@ import { eventually } from '../helpers/api-client.ts';
 import {
   Harness,
   type HarnessOptions,
+  releaseAll,
   type SimLockSpec,
   simulatedDriver,
 } from '../helpers/bridge-harness.ts';
@@ -13,12 +14,7 @@ const DAY = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 const harnesses: Harness[] = [];
-afterEach(async () => {
-  for (const h of harnesses.splice(0)) {
-    await h.stop().catch(() => undefined);
-    h.cleanup();
-  }
-});
+afterEach(() => releaseAll(harnesses));
 
 async function start(
   specs: SimLockSpec[],
@@ -27,12 +23,7 @@ async function start(
 ): Promise<Harness> {
   const h = new Harness(driver, options);
   harnesses.push(h);
-  await h.start();
-  await eventually(
-    () => driver.locks.every((l) => h.bridge.store.devices.byIdentity(l.identity)?.online),
-    5000,
-    'online',
-  );
+  await h.startOnline();
   return h;
 }
 

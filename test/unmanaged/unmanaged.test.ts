@@ -1,27 +1,29 @@
 // Codes the bridge did not write, one-time codes and changes at the keypad, on simulated locks.
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/api-client.ts';
-import { Harness, type SimLockSpec, simulatedDriver } from '../helpers/bridge-harness.ts';
+import { Harness, releaseAll, type SimLockSpec, simulatedDriver } from '../helpers/bridge-harness.ts';
 
 const harnesses: Harness[] = [];
-afterEach(async () => {
-  for (const h of harnesses.splice(0)) {
-    await h.stop().catch(() => undefined);
-    h.cleanup();
-  }
-});
+afterEach(() => releaseAll(harnesses));
 
 async function start(specs: SimLockSpec[]): Promise<Harness> {
   const driver = simulatedDriver(specs);
   const h = new Harness(driver);
   harnesses.push(h);
-  await h.start();
-  await eventually(
-    () => driver.locks.every((l) => h.bridge.store.devices.byIdentity(l.identity)?.online),
-    5000,
-    'online',
-  );
+  await h.startOnline();
   return h;
+}
+
+/** Creates a code and waits until the lock confirmed it; its id. */
+async function createSet(h: Harness, params: Record<string, unknown>): Promise<string> {
+  const { access_code } = await h.call('access_codes/create', params);
+  const id: string = access_code.access_code_id;
+  await eventually(
+    async () => (await h.call('access_codes/get', { access_code_id: id })).access_code?.status === 'set',
+    5000,
+    'set',
+  );
+  return id;
 }
 
 const types = (h: Harness, filter: { access_code_id?: string } = {}) =>
@@ -156,17 +158,11 @@ describe('unmanaged codes', () => {
 describe('one-time codes', () => {
   it('work once: used at the keypad, then removed from the lock and deleted', async () => {
     const h = await start([{ name: 'Front' }]);
-    const { access_code } = await h.call('access_codes/create', {
+    const id = await createSet(h, {
       device_id: h.deviceId(),
       code: '482916',
       is_one_time_use: true,
     });
-    const id = access_code.access_code_id;
-    await eventually(
-      async () => (await h.call('access_codes/get', { access_code_id: id })).access_code?.status === 'set',
-      5000,
-      'set',
-    );
     h.lock().enterCode('482916');
     await eventually(() => h.lock().model.occupiedSlots().length === 0, 5000, 'removed from the lock');
     expect((await h.call('access_codes/get', { access_code_id: id })).error.type).toBe(
@@ -185,17 +181,11 @@ describe('one-time codes', () => {
 describe('changes at the keypad', () => {
   it('with allow_external_modification the new PIN is taken, with access_code.changed and no rewrite', async () => {
     const h = await start([{ name: 'Front' }]);
-    const { access_code } = await h.call('access_codes/create', {
+    const id = await createSet(h, {
       device_id: h.deviceId(),
       code: '482916',
       allow_external_modification: true,
     });
-    const id = access_code.access_code_id;
-    await eventually(
-      async () => (await h.call('access_codes/get', { access_code_id: id })).access_code.status === 'set',
-      5000,
-      'set',
-    );
     const slot = h.lock().model.occupiedSlots()[0]!;
     h.lock().keypadProgram(slot, '777123');
     await eventually(

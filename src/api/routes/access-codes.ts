@@ -2,7 +2,7 @@
 // reconciler is woken only after the commit.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { type ManagedCode, type TimeWindow, toView } from '../../core/access-code.ts';
+import { type ManagedCode, newManagedCode, type TimeWindow, toView } from '../../core/access-code.ts';
 import { markRemoving, reprogram } from '../../core/lifecycle.ts';
 import { belongsOnLock } from '../../core/time-window.ts';
 import { attemptView } from '../../store/action-attempts.ts';
@@ -80,28 +80,20 @@ export function createAccessCode(ctx: ApiContext, params: unknown) {
     window !== null &&
     (device.capabilities?.supports_native_scheduling ?? false) &&
     p.prefer_native_scheduling !== false;
-  let code: ManagedCode = {
+  let code = newManagedCode({
     access_code_id: randomUUID(),
     device_id: device.device_id,
     name: p.name ?? null,
     code: pinCode,
     type: window ? 'time_bound' : 'ongoing',
     window,
-    status: 'setting',
     is_scheduled_on_device: native,
     allow_external_modification: p.allow_external_modification ?? false,
     is_one_time_use: p.is_one_time_use ?? false,
     prefer_native_scheduling: p.prefer_native_scheduling ?? true,
     common_code_key: p.common_code_key ?? null,
     created_at: now,
-    errors: [],
-    warnings: [],
-    deleted_at: null,
-    delete_attempt_id: null,
-    pending_since: now,
-    revision: 1,
-    suspended: false,
-  };
+  });
   code = initialStatus(ctx, code, now);
   ctx.store.codes.save(code);
   ctx.store.events.append(

@@ -1,7 +1,7 @@
 // access_codes/unmanaged/list, get, convert_to_managed, delete: codes found on a lock that the
 // bridge did not write. They are never touched unless one of these routes asks.
 import { z } from 'zod';
-import { type ManagedCode, toView } from '../../core/access-code.ts';
+import { type ManagedCode, newManagedCode, toView } from '../../core/access-code.ts';
 import { attemptView } from '../../store/action-attempts.ts';
 import type { UnmanagedCodeRecord } from '../../store/unmanaged-codes.ts';
 import { unmanagedView } from '../../views/unmanaged-view.ts';
@@ -104,26 +104,13 @@ export function deleteUnmanaged(ctx: ApiContext, params: unknown) {
 }
 
 function managedFrom(record: UnmanagedCodeRecord, pin: string): ManagedCode {
-  return {
+  return newManagedCode({
     access_code_id: record.access_code_id,
     device_id: record.device_id,
     name: `Slot ${record.slot}`,
     code: pin,
-    type: 'ongoing',
-    window: null,
-    status: 'set',
-    is_scheduled_on_device: false,
-    allow_external_modification: false,
-    is_one_time_use: false,
-    prefer_native_scheduling: true,
-    common_code_key: null,
     created_at: record.created_at,
-    errors: [],
-    warnings: [],
-    deleted_at: null,
-    delete_attempt_id: null,
+    status: 'set',
     pending_since: null,
-    revision: 1,
-    suspended: false,
-  };
+  });
 }
