@@ -134,3 +134,33 @@ it('a time-bound code on a lockwire lock with schedules: written with its window
   await new Promise((r) => setTimeout(r, 500));
   expect(writes).toHaveLength(1);
 }, 60_000);
+
+it('on a lockwire lock: a code programmed at the keypad is unmanaged, converted; a one-time code works once', async () => {
+  const { api, sim, device } = await serialBridge();
+  sim.keypadProgram(7, '246802');
+  const found = await api.waitForEvent((e) => e.event_type === 'access_code.unmanaged.created');
+  const listed = await api.request('access_codes/unmanaged/list', { device_id: device.device_id });
+  expect(listed.access_codes).toMatchObject([
+    { access_code_id: found.access_code_id, code: '246802', is_managed: false },
+  ]);
+  const converted = await api.request('access_codes/unmanaged/convert_to_managed', {
+    access_code_id: found.access_code_id,
+  });
+  expect(converted.action_attempt.status).toBe('success');
+  expect(
+    (await api.request('access_codes/get', { access_code_id: found.access_code_id })).access_code.status,
+  ).toBe('set');
+
+  const once = await api.request('access_codes/create', {
+    device_id: device.device_id,
+    code: '613094',
+    is_one_time_use: true,
+  });
+  const id = once.access_code.access_code_id;
+  await api.waitForEvent((e) => e.event_type === 'access_code.set_on_device' && e.access_code_id === id);
+  sim.enterCode('613094');
+  await api.waitForEvent((e) => e.event_type === 'access_code.deleted' && e.access_code_id === id);
+  expect(sim.model.slotWithCode('613094')).toBeNull();
+  expect(api.eventsOf('lock.unlocked', id)).toHaveLength(1);
+  expect(sim.model.codeIn(7)).toBe('246802'); // the converted code stays
+}, 60_000);
