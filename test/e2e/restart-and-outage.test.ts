@@ -20,18 +20,14 @@ async function bridge(
   driver: ReturnType<typeof simulatedDriver>,
   brokerUrl: string,
   dataDir?: string,
+  yaml?: string,
 ): Promise<Harness> {
-  const h = new Harness(driver, { brokerUrl, ...(dataDir ? { dataDir } : {}) });
-  await h.start();
+  const h = new Harness(driver, { brokerUrl, ...(dataDir ? { dataDir } : {}), ...(yaml ? { yaml } : {}) });
   cleanups.push(async () => {
     await h.stop().catch(() => undefined);
     h.cleanup();
   });
-  await eventually(
-    () => driver.locks.every((l) => h.bridge.store.devices.byIdentity(l.identity)?.online),
-    5000,
-    'online',
-  );
+  await h.startOnline();
   return h;
 }
 
@@ -45,7 +41,13 @@ describe('a restart of the bridge', () => {
   it('in the middle of programming: the write whose answer was lost is found on the lock, not written again', async () => {
     const b = await broker();
     const driver = simulatedDriver([{ name: 'Front door', latency_ms: 30 }]);
-    const first = await bridge(driver, b.url);
+    // The retry after the lost answer is far off: the restart comes first.
+    const first = await bridge(
+      driver,
+      b.url,
+      undefined,
+      'timing: { retry_base_ms: 60000, retry_max_ms: 60000 }',
+    );
     const api = await client(b.url);
     const lock = driver.locks[0]!;
     lock.dropConfirmation(1); // the lock stores the PIN but its answer never arrives
@@ -53,7 +55,6 @@ describe('a restart of the bridge', () => {
     const id = created.access_code.access_code_id;
     await eventually(() => lock.model.writeCount === 1, 5000, 'write reached the lock');
     await first.stop();
-    expect(first.bridge.store).toBeDefined();
 
     const second = await bridge(driver, b.url, first.dataDir);
     await api.waitForEvent((e) => e.event_type === 'access_code.set_on_device' && e.access_code_id === id);
