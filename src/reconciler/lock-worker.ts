@@ -2,14 +2,13 @@
 // lock's desired codes and observed slots, diffs them and sends at most one command. Whatever
 // happened meanwhile (several updates, a delete, a reboot) is folded into the next diff.
 import type { LockHandle } from '../../drivers/driver.ts';
-import type { ManagedCode } from '../core/access-code.ts';
+import { desiredCodes } from '../core/desired.ts';
 import { diffLock } from '../core/diff.ts';
-import { checkDelay, nextDelayCheck, refuseSet } from '../core/lifecycle.ts';
-import { type DesiredCode, type ObservedSlot, type SlotOperation, sameSchedule } from '../core/slot.ts';
-import { belongsOnLock } from '../core/time-window.ts';
-import { confirmOnLock, windowStep } from '../core/window-lifecycle.ts';
+import { nextDelayCheck } from '../core/lifecycle.ts';
+import type { SlotOperation } from '../core/slot.ts';
 import { RetryBook } from './backoff.ts';
-import { appendEvents, type ReconcileContext, saveCode } from './context.ts';
+import { applyWindows, checkDelays, reportNoSpace, settleConfirmed } from './code-status.ts';
+import type { ReconcileContext } from './context.ts';
 import { recordFullReading } from './observations.ts';
 import type { Semaphore } from './semaphore.ts';
 import { runSlotOperation } from './slot-commands.ts';
@@ -93,8 +92,8 @@ export class LockWorker {
 
   /** At most one command. True when it did something and the loop should go on. */
   private async step(): Promise<boolean> {
-    this.applyWindows();
-    this.checkDelays();
+    applyWindows(this.ctx, this.deviceId);
+    checkDelays(this.ctx, this.deviceId);
     const lock = this.lock;
     const caps = lock?.capabilities;
     if (!lock?.online || !caps) return false;
@@ -132,8 +131,8 @@ export class LockWorker {
     const now = this.ctx.now();
     const codes = this.ctx.store.codes.forDevice(this.deviceId);
     const observed = this.ctx.store.slots.forDevice(this.deviceId);
-    const desired = this.desiredCodes(codes, now, caps.supports_native_scheduling);
-    this.settleConfirmed(codes, desired, observed);
+    const desired = desiredCodes(codes, now, this.ctx.windowPolicy(), caps.supports_native_scheduling);
+    settleConfirmed(this.ctx, codes, desired, observed);
 
     const clearUnmanaged = new Set(
       this.ctx.store.unmanaged
@@ -147,7 +146,7 @@ export class LockWorker {
       observed,
       clearUnmanaged,
     });
-    this.reportNoSpace(codes, unplaced);
+    reportNoSpace(this.ctx, codes, unplaced);
     const suspended = new Set(codes.filter((c) => c.suspended).map((c) => c.access_code_id));
     const op = operations.find(
       (o) => !(o.kind === 'write' && suspended.has(o.access_code_id)) && this.retries.due(retryKey(o), now),
@@ -182,49 +181,11 @@ export class LockWorker {
     }
   }
 
-  private desiredCodes(codes: readonly ManagedCode[], now: number, native: boolean): DesiredCode[] {
-    const policy = this.ctx.windowPolicy();
-    const desired: DesiredCode[] = [];
-    for (const code of codes) {
-      if (!belongsOnLock(code, now, policy, native && code.is_scheduled_on_device)) continue;
-      desired.push({
-        access_code_id: code.access_code_id,
-        code: code.code,
-        schedule: native && code.is_scheduled_on_device ? code.window : null,
-      });
-    }
-    return desired;
-  }
-
-  /** Time-bound codes whose window opened or closed: statuses follow, expired codes go. */
-  private applyWindows(): void {
-    const now = this.ctx.now();
-    const policy = this.ctx.windowPolicy();
-    const slots = this.ctx.store.slots.forDevice(this.deviceId);
-    for (const code of this.ctx.store.codes.forDevice(this.deviceId)) {
-      if (code.window === null || code.deleted_at !== null) continue;
-      const onLock = slots.some(
-        (s) => s.owner === code.access_code_id && (s.state === 'occupied' || !s.confirmed),
-      );
-      const step = windowStep(code, now, policy, code.is_scheduled_on_device, onLock);
-      if (step.kind === 'none') continue;
-      this.ctx.store.tx.run(() => {
-        if (step.kind === 'save') {
-          saveCode(this.ctx, step.code, []);
-          return;
-        }
-        this.ctx.store.codes.remove(code.access_code_id);
-        appendEvents(this.ctx, step.events);
-        this.ctx.retained.codeDeleted(code.access_code_id);
-      });
-    }
-  }
-
   /** Before the slots are read again: clear a slot whose managed code must be off the lock. */
   private async runUrgentClear(lock: LockHandle, slotCount: number, native: boolean): Promise<boolean> {
     const now = this.ctx.now();
     const codes = this.ctx.store.codes.forDevice(this.deviceId);
-    const desired = this.desiredCodes(codes, now, native);
+    const desired = desiredCodes(codes, now, this.ctx.windowPolicy(), native);
     const observed = this.ctx.store.slots.forDevice(this.deviceId);
     const op = diffLock({ slotCount, desired, observed }).operations.find(
       (o) => o.kind === 'clear' && o.access_code_id !== null && this.retries.due(retryKey(o), now),
@@ -232,54 +193,6 @@ export class LockWorker {
     if (!op) return false;
     await this.run(lock, op);
     return true;
-  }
-
-  /** A code whose slot the lock has confirmed is set (e.g. a write that landed before a crash). */
-  private settleConfirmed(
-    codes: readonly ManagedCode[],
-    desired: readonly DesiredCode[],
-    observed: readonly ObservedSlot[],
-  ) {
-    const wanted = new Map(desired.map((d) => [d.access_code_id, d]));
-    for (const code of codes) {
-      const want = wanted.get(code.access_code_id);
-      if (!want || code.status === 'set' || (code.status === 'unset' && code.pending_since === null))
-        continue;
-      const onLock = observed.some(
-        (s) =>
-          s.owner === code.access_code_id &&
-          s.confirmed &&
-          s.state === 'occupied' &&
-          s.code === want.code &&
-          sameSchedule(s.schedule, want.schedule),
-      );
-      if (!onLock) continue;
-      const transition = confirmOnLock(code, this.ctx.now());
-      this.ctx.store.tx.run(() => saveCode(this.ctx, transition.code, transition.events));
-    }
-  }
-
-  private reportNoSpace(codes: readonly ManagedCode[], unplaced: readonly string[]) {
-    for (const id of unplaced) {
-      const code = codes.find((c) => c.access_code_id === id);
-      if (!code || code.suspended) continue;
-      const transition = refuseSet(
-        code,
-        'no_space_for_access_code_on_device',
-        'The lock has no free slot for this code.',
-        this.ctx.now(),
-      );
-      this.ctx.store.tx.run(() => saveCode(this.ctx, transition.code, transition.events));
-    }
-  }
-
-  private checkDelays(): void {
-    const now = this.ctx.now();
-    for (const code of this.ctx.store.codes.forDevice(this.deviceId)) {
-      const transition = checkDelay(code, now, this.ctx.timing);
-      if (transition.events.length > 0)
-        this.ctx.store.tx.run(() => saveCode(this.ctx, transition.code, transition.events));
-    }
   }
 
   private scheduleWake(): void {
