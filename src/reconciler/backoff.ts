@@ -1,20 +1,7 @@
-// Exponential backoff with jitter, so that many locks failing together do not retry together.
+// Which slot commands wait for a retry, and until when (the delays are core/backoff.ts's).
+import { type BackoffPolicy, backoffDelay } from '../core/backoff.ts';
 
-export interface BackoffPolicy {
-  base_ms: number;
-  max_ms: number;
-}
-
-/** Delay before retry number `failures` (1 = first retry): base·2^(n-1), capped, with ±25 % jitter. */
-export function backoffDelay(
-  failures: number,
-  policy: BackoffPolicy,
-  random: () => number = Math.random,
-): number {
-  const exponential = policy.base_ms * 2 ** Math.min(failures - 1, 30);
-  const capped = Math.min(policy.max_ms, exponential);
-  return Math.round(capped * (0.75 + random() * 0.5));
-}
+export type { BackoffPolicy };
 
 /**
  * Node's timers run on a monotonic clock and may fire a few milliseconds before Date.now() reaches

@@ -1,15 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, RetryBook } from '../../src/reconciler/backoff.ts';
+import { backoffDelay } from '../../src/core/backoff.ts';
+import { RetryBook } from '../../src/reconciler/backoff.ts';
 
 const policy = { base_ms: 100, max_ms: 1000 };
 
 describe('backoffDelay', () => {
-  it('doubles from the base up to the cap, within ±25 % jitter', () => {
+  it('doubles from the base up to the cap, within ±20 % jitter, never past the cap', () => {
     expect([1, 2, 3, 4, 5, 9].map((n) => backoffDelay(n, policy, () => 0.5))).toEqual([
       100, 200, 400, 800, 1000, 1000,
     ]);
-    expect(backoffDelay(1, policy, () => 0)).toBe(75);
-    expect(backoffDelay(1, policy, () => 0.999999)).toBe(125);
+    expect(backoffDelay(1, policy, () => 0)).toBe(80);
+    expect(backoffDelay(1, policy, () => 0.999999)).toBe(120);
+    expect(backoffDelay(9, policy, () => 0.999999)).toBe(1000);
   });
 });
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { reconnectDelay } from '../../src/transports/mqtt/backoff.ts';
+import { backoffDelay } from '../../src/core/backoff.ts';
 import { connectMqtt, type MqttConnection, type MqttOptions } from '../../src/transports/mqtt/connection.ts';
 import { startEmbeddedBroker } from '../../src/transports/mqtt/embedded-broker.ts';
 import { type Broker, startMosquitto } from '../helpers/mosquitto.ts';
@@ -49,7 +49,7 @@ describe('connection to Mosquitto', () => {
 
   it('has the broker publish the last will (offline, retained) when the connection dies', async () => {
     // A long backoff keeps the bridge away after the loss, so the retained state stays the will's.
-    const opts = options({ backoff: { initialMs: 60_000, maxMs: 60_000 } });
+    const opts = options({ backoff: { base_ms: 60_000, max_ms: 60_000 } });
     const stateTopic = `${opts.rootTopic}/bridge/state`;
     const conn = await connect(opts);
     const watcher = await watch([stateTopic]);
@@ -78,7 +78,7 @@ describe('connection to Mosquitto', () => {
   });
 
   it('close() returns even when the broker is unreachable', async () => {
-    const conn = await connect(options({ url: 'mqtt://127.0.0.1:1', backoff: { initialMs: 50, maxMs: 50 } }));
+    const conn = await connect(options({ url: 'mqtt://127.0.0.1:1', backoff: { base_ms: 50, max_ms: 50 } }));
     expect(conn.connected).toBe(false);
     await conn.close();
     expect(conn.client.disconnected).toBe(true);
@@ -91,7 +91,7 @@ describe('connection to Mosquitto', () => {
       url: broker.url.replace('mqtt://', `mqtt://hub:${password}@`),
       username: 'hub',
       password,
-      backoff: { initialMs: 20, maxMs: 80 },
+      backoff: { base_ms: 20, max_ms: 80 },
     });
     const conn = await connect(opts, memory.log);
     let attempts = 0;
@@ -151,17 +151,17 @@ describe('connection to the embedded aedes broker', () => {
 });
 
 describe('reconnect backoff', () => {
-  const backoff = { initialMs: 1000, maxMs: 30_000 };
+  const backoff = { base_ms: 1000, max_ms: 30_000 };
   it('doubles from 1 s and stops at 30 s', () => {
     const middle = () => 0.5; // no jitter
-    expect([0, 1, 2, 3, 4, 5, 6, 20].map((attempt) => reconnectDelay(attempt, backoff, middle))).toEqual([
+    expect([0, 1, 2, 3, 4, 5, 6, 20].map((attempt) => backoffDelay(attempt + 1, backoff, middle))).toEqual([
       1000, 2000, 4000, 8000, 16_000, 30_000, 30_000, 30_000,
     ]);
   });
   it('spreads attempts by ±20 % but never past the cap', () => {
-    expect(reconnectDelay(0, backoff, () => 0)).toBe(800);
-    expect(reconnectDelay(0, backoff, () => 0.999999)).toBe(1200);
-    expect(reconnectDelay(10, backoff, () => 0.999999)).toBe(30_000);
+    expect(backoffDelay(1, backoff, () => 0)).toBe(800);
+    expect(backoffDelay(1, backoff, () => 0.999999)).toBe(1200);
+    expect(backoffDelay(11, backoff, () => 0.999999)).toBe(30_000);
   });
 });
 

@@ -50,7 +50,7 @@ async function setUp(brokerOptions: { persistence?: boolean } = {}) {
       url: broker.url,
       clientId: `bridge-${randomUUID()}`,
       rootTopic,
-      backoff: { initialMs: 50, maxMs: 200 },
+      backoff: { base_ms: 50, max_ms: 200 },
     },
     memoryLogger().log,
   );

@@ -42,7 +42,7 @@ async function bridge(handler: RequestHandler, overrides: Partial<MqttOptions> =
     url: broker.url,
     clientId: `bridge-${randomUUID()}`,
     rootTopic: uniqueRoot(),
-    backoff: { initialMs: 20, maxMs: 100 },
+    backoff: { base_ms: 20, max_ms: 100 },
     ...overrides,
   };
   const conn = await connectMqtt(opts, memoryLogger().log);

@@ -9,7 +9,10 @@ import {
   type MqttClient,
 } from 'mqtt';
 import type { Logger } from 'pino';
-import { type BackoffOptions, DEFAULT_BACKOFF, reconnectDelay } from './backoff.ts';
+import { type BackoffPolicy, backoffDelay } from '../../core/backoff.ts';
+
+const DEFAULT_BACKOFF: BackoffPolicy = { base_ms: 1000, max_ms: 30_000 };
+
 import { InboundAcks } from './inbound-acks.ts';
 
 export interface MqttOptions {
@@ -25,7 +28,7 @@ export interface MqttOptions {
   /** `<base_topic>/<gateway_id>`; every topic of ours is below it. */
   rootTopic: string;
   /** Defaults to 1 s doubling up to 30 s. */
-  backoff?: BackoffOptions;
+  backoff?: BackoffPolicy;
 }
 
 /** The broker keeps our subscriptions and queues QoS 1 requests this long while we are away. */
@@ -60,7 +63,7 @@ export class MqttConnection extends EventEmitter<{ connected: []; disconnected: 
   private lastError = '';
   private outage: { since: number; attempts: number } | null = null;
   private settleFirstAttempt: () => void = () => {};
-  private readonly backoff: BackoffOptions;
+  private readonly backoff: BackoffPolicy;
   private readonly log: Logger;
 
   constructor(opts: MqttOptions, log: Logger) {
@@ -128,7 +131,7 @@ export class MqttConnection extends EventEmitter<{ connected: []; disconnected: 
       clean: false,
       properties: { sessionExpiryInterval: SESSION_EXPIRY_S, receiveMaximum: RECEIVE_MAXIMUM },
       will: { topic: this.topic(STATE_TOPIC), payload: Buffer.from(OFFLINE), qos: 1, retain: true },
-      reconnectPeriod: reconnectDelay(0, this.backoff),
+      reconnectPeriod: backoffDelay(1, this.backoff),
       // Keep trying after a refused CONNECT too (bad credentials get fixed, brokers get restarted).
       reconnectOnConnackError: true,
     };
@@ -136,7 +139,7 @@ export class MqttConnection extends EventEmitter<{ connected: []; disconnected: 
 
   private onConnect(connack: IConnackPacket): void {
     this.attempt = 0;
-    this.client.options.reconnectPeriod = reconnectDelay(0, this.backoff);
+    this.client.options.reconnectPeriod = backoffDelay(1, this.backoff);
     if (!connack.sessionPresent) this.inbound.sessionLost();
     if (this.outage) {
       const outageMs = Date.now() - this.outage.since;
@@ -184,7 +187,7 @@ export class MqttConnection extends EventEmitter<{ connected: []; disconnected: 
     this.attempt += 1;
     if (this.outage) this.outage.attempts += 1;
     // mqtt.js reads the period each time it schedules the next attempt: this one is for the next failure.
-    this.client.options.reconnectPeriod = reconnectDelay(this.attempt, this.backoff);
+    this.client.options.reconnectPeriod = backoffDelay(this.attempt + 1, this.backoff);
   }
 
   /** mqtt.js builds every CONNECT and parser from client.options, so this holds for all later attempts. */
