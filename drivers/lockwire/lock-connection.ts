@@ -107,12 +107,14 @@ export class LockConnection implements LockSession {
       this.lock = lock;
       const caps = capabilitiesOf(info);
       await this.setClock(info);
+      // Status before online: "online" means the connect sequence is over and the line is free.
+      const status = await this.readStatus();
       if (this.silenceLogged) this.log.info({ lock: lock.identity }, 'lock answers again');
       this.silenceLogged = false;
       this.probeDelay = this.probeMin;
       lock.attach(this, caps);
+      if (status) lock.status(status);
       this.startClock(info);
-      await this.readStatus();
     } catch (error) {
       this.probeFailed(error as Error);
     } finally {
@@ -213,9 +215,9 @@ export class LockConnection implements LockSession {
     this.clockTimer = null;
   }
 
-  private async readStatus(): Promise<void> {
-    const lock = this.lock;
+  /** Lock state, door and battery; null when the lock did not say. */
+  private async readStatus(): Promise<Extract<Response, { type: 'status' }> | null> {
     const response = await this.request({ type: 'get_status' }, 'GET_STATUS').catch(() => null);
-    if (lock !== null && response?.type === 'status') lock.status(response);
+    return response?.type === 'status' ? response : null;
   }
 }
