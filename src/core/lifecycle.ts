@@ -59,6 +59,14 @@ export function confirmSet(code: ManagedCode): Transition {
   return { code: next, events: unchanged ? [] : [event(next, 'access_code.set_on_device')] };
 }
 
+/**
+ * A write whose answer never came, on a lock that can't read codes back: the bridge cannot tell
+ * whether the code is on the lock until a write is confirmed (the spec's status "unknown").
+ */
+export function inDoubt(code: ManagedCode): ManagedCode {
+  return code.status === 'setting' ? { ...code, status: 'unknown' } : code;
+}
+
 /** The lock refused the code for good: report it and stop trying until the code changes. */
 export function refuseSet(
   code: ManagedCode,

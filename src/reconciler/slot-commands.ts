@@ -2,7 +2,7 @@
 // before the command leaves, so a crash mid-write is retried after restart; "set" is recorded only
 // after the lock confirmed.
 import { DriverError, type LockHandle } from '../../drivers/driver.ts';
-import { confirmRemoved, refuseSet, resume } from '../core/lifecycle.ts';
+import { confirmRemoved, inDoubt, refuseSet, resume } from '../core/lifecycle.ts';
 import { emptySlot, type ObservedSlot, type SlotOperation, writtenSlot } from '../core/slot.ts';
 import { confirmOnLock, expiredRemoved, hasExpired } from '../core/window-lifecycle.ts';
 import { appendEvents, type ReconcileContext, saveCode } from './context.ts';
@@ -41,7 +41,9 @@ export async function runSlotOperation(
     if (!(caught instanceof DriverError))
       ctx.log.error({ err: caught, device_id: deviceId }, 'driver command threw');
     ctx.store.tx.run(() =>
-      op.kind === 'write' ? writeFailed(ctx, deviceId, op, previous, error) : clearFailed(ctx, op, error),
+      op.kind === 'write'
+        ? writeFailed(ctx, deviceId, op, previous, error, lock)
+        : clearFailed(ctx, op, error),
     );
     return { ok: false, error };
   }
@@ -70,8 +72,14 @@ function writeFailed(
   op: Extract<SlotOperation, { kind: 'write' }>,
   previous: ObservedSlot,
   error: DriverError,
+  lock: LockHandle,
 ) {
-  if (!error.permanent) return; // the intent stays: the same slot is written again after backoff
+  if (!error.permanent) {
+    // The intent stays: the same slot is written again after backoff.
+    const code = ctx.store.codes.get(op.access_code_id);
+    if (code && !lock.capabilities?.can_read_codes && outcomeInDoubt(error)) saveCode(ctx, inDoubt(code), []);
+    return;
+  }
   ctx.store.slots.put(deviceId, previous); // a refused write left the slot as it was
   const code = ctx.store.codes.get(op.access_code_id);
   if (!code) return;
@@ -79,6 +87,9 @@ function writeFailed(
   const transition = refuseSet(code, errorCode, message, ctx.now());
   saveCode(ctx, transition.code, transition.events);
 }
+
+/** The command left but no answer came: it may or may not have reached the lock. */
+const outcomeInDoubt = (error: DriverError) => error.kind === 'timeout';
 
 function clearConfirmed(
   ctx: ReconcileContext,

@@ -153,6 +153,23 @@ describe('reconciler', () => {
     expect(types.lastIndexOf('device.connected')).toBeGreaterThan(types.indexOf('device.disconnected'));
   });
 
+  it('a write without an answer on a lock that cannot read codes back is unknown, until a write is confirmed', async () => {
+    const h = await startBridge(
+      [{ name: 'Front', options: { can_read_codes: false } }],
+      'timing: { retry_base_ms: 400, retry_max_ms: 400 }',
+    );
+    h.lock().dropConfirmation(1);
+    const { access_code } = await h.call('access_codes/create', { device_id: h.deviceId(), code: '902817' });
+    await eventually(
+      async () => (await status(h, access_code.access_code_id)).status === 'unknown',
+      5000,
+      'unknown',
+    );
+    await eventually(async () => (await status(h, access_code.access_code_id)).status === 'set', 5000, 'set');
+    expect(h.lock().model.writeCount).toBe(2); // the same slot, written again
+    expect(h.lock().model.occupiedSlots()).toHaveLength(1);
+  });
+
   it('warns, then fails, a code the lock never confirms, and stops trying until the lock is back', async () => {
     const h = await startBridge(
       [{ name: 'Front' }],
