@@ -5,7 +5,6 @@ import type { Logger } from 'pino';
 import { clockFloor } from '../clock/clock-floor.ts';
 import { kernelClockSynchronised } from '../clock/clock-sync.ts';
 import { type ClockStatus, ClockTrust, describeClockStatus } from '../clock/clock-trust.ts';
-import { ClockWatch } from '../clock/clock-watch.ts';
 import type { WindowPolicy } from '../core/time-window.ts';
 import { type Sweep, startSweep } from '../scheduling/sweep.ts';
 import type { Store } from '../store/store.ts';
@@ -27,7 +26,6 @@ export interface ClockKeeperOptions {
 
 export class ClockKeeper {
   private readonly trust: ClockTrust;
-  private watch: ClockWatch | null = null;
   private sweep: Sweep | null = null;
 
   constructor(private readonly options: ClockKeeperOptions) {
@@ -47,7 +45,7 @@ export class ClockKeeper {
   async start(): Promise<void> {
     await this.check();
     if (this.options.background === false) return;
-    this.watch = new ClockWatch({
+    this.sweep = startSweep(() => this.recheck(), this.options.log, {
       onStep: (delta) => {
         this.options.log.warn(
           { delta_ms: Math.round(delta) },
@@ -56,8 +54,6 @@ export class ClockKeeper {
         void this.recheck();
       },
     });
-    this.watch.start();
-    this.sweep = startSweep(() => this.recheck(), this.options.log);
   }
 
   /** Judges the clock again and has every window evaluated again. */
@@ -75,7 +71,6 @@ export class ClockKeeper {
   }
 
   stop(): void {
-    this.watch?.stop();
     this.sweep?.stop();
   }
 

@@ -6,38 +6,39 @@ import { type DesiredCode, type ObservedSlot, sameSchedule } from '../core/slot.
 import { confirmOnLock, windowStep } from '../core/window-lifecycle.ts';
 import { appendEvents, type ReconcileContext, saveCode } from './context.ts';
 
-/** Time-bound codes whose window opened or closed: statuses follow, expired codes go. */
-export function applyWindows(ctx: ReconcileContext, deviceId: string): void {
+/**
+ * What time alone changes, in one pass over the lock's codes: windows opening and closing (an
+ * expired code not on the lock is deleted), then delay warnings and failures. Returns the codes
+ * as they now stand, tombstones included, deleted ones left out.
+ */
+export function refreshStatuses(
+  ctx: ReconcileContext,
+  deviceId: string,
+  slots: readonly ObservedSlot[],
+): ManagedCode[] {
   const now = ctx.now();
   const policy = ctx.windowPolicy();
-  const slots = ctx.store.slots.forDevice(deviceId);
-  for (const code of ctx.store.codes.forDevice(deviceId)) {
-    if (code.window === null || code.deleted_at !== null) continue;
+  const current: ManagedCode[] = [];
+  for (const stored of ctx.store.codes.forDevice(deviceId)) {
     const onLock = slots.some(
-      (s) => s.owner === code.access_code_id && (s.state === 'occupied' || !s.confirmed),
+      (s) => s.owner === stored.access_code_id && (s.state === 'occupied' || !s.confirmed),
     );
-    const step = windowStep(code, now, policy, code.is_scheduled_on_device, onLock);
-    if (step.kind === 'none') continue;
-    ctx.store.tx.run(() => {
-      if (step.kind === 'save') {
-        saveCode(ctx, step.code, []);
-        return;
-      }
-      ctx.store.codes.remove(code.access_code_id);
-      appendEvents(ctx, step.events);
-      ctx.retained.codeDeleted(code.access_code_id);
-    });
+    const window = windowStep(stored, now, policy, stored.is_scheduled_on_device, onLock);
+    if (window.kind === 'delete') {
+      ctx.store.tx.run(() => {
+        ctx.store.codes.remove(stored.access_code_id);
+        appendEvents(ctx, window.events);
+        ctx.retained.codeDeleted(stored.access_code_id);
+      });
+      continue;
+    }
+    const moved = window.kind === 'save' ? window.code : stored;
+    const delay = checkDelay(moved, now, ctx.timing);
+    if (moved !== stored || delay.events.length > 0)
+      ctx.store.tx.run(() => saveCode(ctx, delay.code, delay.events));
+    current.push(delay.code);
   }
-}
-
-/** Warnings, then failures, for codes the lock has not confirmed in time. */
-export function checkDelays(ctx: ReconcileContext, deviceId: string): void {
-  const now = ctx.now();
-  for (const code of ctx.store.codes.forDevice(deviceId)) {
-    const transition = checkDelay(code, now, ctx.timing);
-    if (transition.events.length > 0)
-      ctx.store.tx.run(() => saveCode(ctx, transition.code, transition.events));
-  }
+  return current;
 }
 
 /** A code whose slot the lock has confirmed is set (e.g. a write that landed before a crash). */

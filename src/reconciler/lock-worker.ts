@@ -2,12 +2,13 @@
 // lock's desired codes and observed slots, diffs them and sends at most one command. Whatever
 // happened meanwhile (several updates, a delete, a reboot) is folded into the next diff.
 import type { LockHandle } from '../../drivers/driver.ts';
+import type { ManagedCode } from '../core/access-code.ts';
 import { desiredCodes } from '../core/desired.ts';
 import { diffLock } from '../core/diff.ts';
 import { nextDelayCheck } from '../core/lifecycle.ts';
-import type { SlotOperation } from '../core/slot.ts';
+import type { ObservedSlot, SlotOperation } from '../core/slot.ts';
 import { RetryBook } from './backoff.ts';
-import { applyWindows, checkDelays, reportNoSpace, settleConfirmed } from './code-status.ts';
+import { refreshStatuses, reportNoSpace, settleConfirmed } from './code-status.ts';
 import type { ReconcileContext } from './context.ts';
 import { recordFullReading } from './observations.ts';
 import type { Semaphore } from './semaphore.ts';
@@ -92,8 +93,10 @@ export class LockWorker {
 
   /** At most one command. True when it did something and the loop should go on. */
   private async step(): Promise<boolean> {
-    applyWindows(this.ctx, this.deviceId);
-    checkDelays(this.ctx, this.deviceId);
+    // One read of the lock's codes and slots per step: a step that reads the lock or acts returns
+    // before the diff, so the diff works from what was read here.
+    const observed = this.ctx.store.slots.forDevice(this.deviceId);
+    const codes = refreshStatuses(this.ctx, this.deviceId, observed);
     const lock = this.lock;
     const caps = lock?.capabilities;
     if (!lock?.online || !caps) return false;
@@ -106,7 +109,7 @@ export class LockWorker {
     // A deleted or expired code must stop opening the door before anything else happens.
     if (
       this.readNeed !== 'none' &&
-      (await this.runUrgentClear(lock, caps.slot_count, caps.supports_native_scheduling))
+      (await this.runUrgentClear(lock, codes, observed, caps.slot_count, caps.supports_native_scheduling))
     ) {
       return true;
     }
@@ -129,8 +132,6 @@ export class LockWorker {
     }
 
     const now = this.ctx.now();
-    const codes = this.ctx.store.codes.forDevice(this.deviceId);
-    const observed = this.ctx.store.slots.forDevice(this.deviceId);
     const desired = desiredCodes(codes, now, this.ctx.windowPolicy(), caps.supports_native_scheduling);
     settleConfirmed(this.ctx, codes, desired, observed);
 
@@ -182,11 +183,15 @@ export class LockWorker {
   }
 
   /** Before the slots are read again: clear a slot whose managed code must be off the lock. */
-  private async runUrgentClear(lock: LockHandle, slotCount: number, native: boolean): Promise<boolean> {
+  private async runUrgentClear(
+    lock: LockHandle,
+    codes: readonly ManagedCode[],
+    observed: readonly ObservedSlot[],
+    slotCount: number,
+    native: boolean,
+  ): Promise<boolean> {
     const now = this.ctx.now();
-    const codes = this.ctx.store.codes.forDevice(this.deviceId);
     const desired = desiredCodes(codes, now, this.ctx.windowPolicy(), native);
-    const observed = this.ctx.store.slots.forDevice(this.deviceId);
     const op = diffLock({ slotCount, desired, observed }).operations.find(
       (o) => o.kind === 'clear' && o.access_code_id !== null && this.retries.due(retryKey(o), now),
     );

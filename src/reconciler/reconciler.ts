@@ -49,8 +49,8 @@ export class Reconciler {
    */
   wakeAll(): void {
     if (this.stopped) return;
-    for (const deviceId of this.ctx.store.codes.deviceIds()) this.worker(deviceId).wake();
-    for (const worker of this.workers.values()) worker.wake();
+    const deviceIds = new Set([...this.ctx.store.codes.deviceIds(), ...this.workers.keys()]);
+    for (const deviceId of deviceIds) this.worker(deviceId).wake();
     this.windowsCheckedAt = this.ctx.now();
     this.armWindows();
   }

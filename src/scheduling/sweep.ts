@@ -21,11 +21,13 @@ export interface Sweep {
 export interface SweepOptions {
   /** Cron expression; every minute by default. */
   expression?: string;
+  /** Also told of every wall-clock step, after the sweep re-planned itself (one watch serves both). */
+  onStep?: (deltaMs: number) => void;
 }
 
 /**
  * Runs task every minute. A throwing or rejecting task is logged, never thrown. It does not run
- * the task when the wall clock steps: the caller's ClockWatch does that (runNow), with its log line.
+ * the task when the wall clock steps: options.onStep hears of the step and decides.
  *
  * While the wall clock reads before the build date it does not sweep (there is nothing the
  * bridge may do on such a clock); it starts by itself when the clock is stepped past it.
@@ -68,6 +70,7 @@ export function startSweep(
     onStep: (deltaMs) => {
       log.debug({ clock_step_ms: Math.round(deltaMs) }, 'wall clock stepped; sweep schedule re-planned');
       restart();
+      options.onStep?.(deltaMs);
     },
   });
   steps.start();

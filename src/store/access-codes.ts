@@ -128,15 +128,16 @@ export class AccessCodeRepository {
     );
     this.deleteStmt = db.prepare('DELETE FROM access_codes WHERE access_code_id = ?');
     this.devicesWithWork = db.prepare('SELECT DISTINCT device_id FROM access_codes');
-    // A window boundary is when a code must go on (starts_at - lead) or come off (ends_at).
+    // A window boundary is when a code must go on (starts_at - lead) or come off (ends_at). Written
+    // as ranges on the columns themselves, so the indexes of migration 3 answer them.
     this.nextBoundaryStmt = db.prepare(
       `SELECT MIN(b) AS at FROM (
-         SELECT starts_at - :lead AS b FROM access_codes WHERE deleted_at IS NULL AND starts_at - :lead > :after
-         UNION ALL SELECT ends_at FROM access_codes WHERE deleted_at IS NULL AND ends_at > :after)`,
+         SELECT MIN(starts_at) - :lead AS b FROM access_codes WHERE deleted_at IS NULL AND starts_at > :after + :lead
+         UNION ALL SELECT MIN(ends_at) FROM access_codes WHERE deleted_at IS NULL AND ends_at > :after)`,
     );
     this.devicesDueStmt = db.prepare(
-      `SELECT DISTINCT device_id FROM access_codes WHERE deleted_at IS NULL AND (
-         (starts_at - :lead > :from AND starts_at - :lead <= :to) OR (ends_at > :from AND ends_at <= :to))`,
+      `SELECT device_id FROM access_codes WHERE deleted_at IS NULL AND starts_at > :from + :lead AND starts_at <= :to + :lead
+       UNION SELECT device_id FROM access_codes WHERE deleted_at IS NULL AND ends_at > :from AND ends_at <= :to`,
     );
   }
 

@@ -105,6 +105,11 @@ const MIGRATIONS: string[] = [
   `
   ALTER TABLE unmanaged_codes ADD COLUMN delete_attempt_id TEXT;
   `,
+  // 3: the next window boundary is looked up on every wake of a lock: indexed, not scanned
+  `
+  CREATE INDEX access_codes_by_start ON access_codes(starts_at) WHERE deleted_at IS NULL AND starts_at IS NOT NULL;
+  CREATE INDEX access_codes_by_end ON access_codes(ends_at) WHERE deleted_at IS NULL AND ends_at IS NOT NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

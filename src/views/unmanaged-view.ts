@@ -2,12 +2,13 @@
 import { iso } from '../core/access-code.ts';
 import type { UnmanagedCodeRecord } from '../store/unmanaged-codes.ts';
 
-export function unmanagedView(code: UnmanagedCodeRecord, includeCode: boolean) {
+/** The PIN is included when the lock could read it back (unmanaged codes have no retained topic). */
+export function unmanagedView(code: UnmanagedCodeRecord) {
   return {
     access_code_id: code.access_code_id,
     device_id: code.device_id,
     name: `Slot ${code.slot}`,
-    ...(includeCode && code.code !== null ? { code: code.code } : {}),
+    ...(code.code !== null ? { code: code.code } : {}),
     type: 'ongoing' as const,
     status: 'set' as const,
     is_managed: false,

@@ -4,8 +4,10 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { type ManagedCode, newManagedCode, type TimeWindow, toView } from '../../core/access-code.ts';
 import { markRemoving, reprogram } from '../../core/lifecycle.ts';
+import { sameSchedule } from '../../core/slot.ts';
 import { belongsOnLock } from '../../core/time-window.ts';
 import { attemptView } from '../../store/action-attempts.ts';
+import type { DeviceRecord } from '../../store/devices.ts';
 import { chooseCode, rejectDuplicate } from '../code-rules.ts';
 import type { ApiContext } from '../context.ts';
 import { ApiError, accessCodeNotFound, deviceNotFound, invalidField } from '../errors.ts';
@@ -69,6 +71,26 @@ function initialStatus(ctx: ApiContext, code: ManagedCode, now: number): Managed
     : { ...code, status: 'unset', pending_since: null };
 }
 
+/** The lock will hold the window itself (native schedules), unless the request preferred not. */
+const schedulesNatively = (device: DeviceRecord, window: TimeWindow | null, prefer: boolean): boolean =>
+  window !== null && (device.capabilities?.supports_native_scheduling ?? false) && prefer;
+
+/** Saves the code with its event and retained state; its lock's worker wakes after the commit. */
+function commit(
+  ctx: ApiContext,
+  code: ManagedCode,
+  event_type: 'access_code.created' | 'access_code.changed',
+  now: number,
+) {
+  ctx.store.codes.save(code);
+  ctx.store.events.append(
+    { event_type, device_id: code.device_id, access_code_id: code.access_code_id },
+    now,
+  );
+  ctx.retained.code(code);
+  ctx.store.tx.afterCommit(() => ctx.reconciler.wake(code.device_id));
+}
+
 export function createAccessCode(ctx: ApiContext, params: unknown) {
   const p = parseParams(createSchema, params);
   const now = ctx.now();
@@ -76,10 +98,7 @@ export function createAccessCode(ctx: ApiContext, params: unknown) {
   if (!device) throw deviceNotFound(p.device_id);
   const window = parseWindow(p, now) ?? null;
   const pinCode = chooseCode(ctx, device, p.code, window);
-  const native =
-    window !== null &&
-    (device.capabilities?.supports_native_scheduling ?? false) &&
-    p.prefer_native_scheduling !== false;
+  const native = schedulesNatively(device, window, p.prefer_native_scheduling !== false);
   let code = newManagedCode({
     access_code_id: randomUUID(),
     device_id: device.device_id,
@@ -95,13 +114,7 @@ export function createAccessCode(ctx: ApiContext, params: unknown) {
     created_at: now,
   });
   code = initialStatus(ctx, code, now);
-  ctx.store.codes.save(code);
-  ctx.store.events.append(
-    { event_type: 'access_code.created', device_id: code.device_id, access_code_id: code.access_code_id },
-    now,
-  );
-  ctx.retained.code(code);
-  ctx.store.tx.afterCommit(() => ctx.reconciler.wake(code.device_id));
+  commit(ctx, code, 'access_code.created', now);
   return { access_code: toView(code, true) };
 }
 
@@ -157,23 +170,11 @@ export function updateAccessCode(ctx: ApiContext, params: unknown) {
     allow_external_modification: p.allow_external_modification ?? current.allow_external_modification,
     is_one_time_use: p.is_one_time_use ?? current.is_one_time_use,
   };
-  const windowChanged =
-    (window?.starts_at ?? null) !== (current.window?.starts_at ?? null) ||
-    (window?.ends_at ?? null) !== (current.window?.ends_at ?? null);
-  if (next.code !== current.code || windowChanged) {
-    const native =
-      window !== null &&
-      (device.capabilities?.supports_native_scheduling ?? false) &&
-      next.prefer_native_scheduling;
+  if (next.code !== current.code || !sameSchedule(window, current.window)) {
+    const native = schedulesNatively(device, window, next.prefer_native_scheduling);
     next = initialStatus(ctx, { ...reprogram(next, now), is_scheduled_on_device: native }, now);
   }
-  ctx.store.codes.save(next);
-  ctx.store.events.append(
-    { event_type: 'access_code.changed', device_id: next.device_id, access_code_id: next.access_code_id },
-    now,
-  );
-  ctx.retained.code(next);
-  ctx.store.tx.afterCommit(() => ctx.reconciler.wake(next.device_id));
+  commit(ctx, next, 'access_code.changed', now);
   return {};
 }
 

@@ -22,11 +22,11 @@ function findUnmanaged(ctx: ApiContext, params: unknown): UnmanagedCodeRecord {
 export function listUnmanaged(ctx: ApiContext, params: unknown) {
   const p = parseParams(byDevice, params);
   if (!ctx.store.devices.get(p.device_id)) throw deviceNotFound(p.device_id);
-  return { access_codes: ctx.store.unmanaged.forDevice(p.device_id).map((u) => unmanagedView(u, true)) };
+  return { access_codes: ctx.store.unmanaged.forDevice(p.device_id).map((u) => unmanagedView(u)) };
 }
 
 export function getUnmanaged(ctx: ApiContext, params: unknown) {
-  return { access_code: unmanagedView(findUnmanaged(ctx, params), true) };
+  return { access_code: unmanagedView(findUnmanaged(ctx, params)) };
 }
 
 /**
