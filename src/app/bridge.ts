@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { LockDriver } from '../../drivers/driver.ts';
 import type { ApiContext } from '../api/context.ts';
 import { createRequestHandler } from '../api/router.ts';
+import { ClockKeeper } from '../clock/clock-keeper.ts';
 import type { Config } from '../config/schema.ts';
 import { LockRegistry } from '../devices/lock-registry.ts';
 import type { ReconcileContext } from '../reconciler/context.ts';
@@ -12,7 +13,6 @@ import { Reconciler } from '../reconciler/reconciler.ts';
 import { Store } from '../store/store.ts';
 import { RetainedState } from '../views/retained-state.ts';
 import { bridgeInfo } from './bridge-info.ts';
-import { ClockKeeper } from './clock-keeper.ts';
 import { driversFromConfig } from './drivers-from-config.ts';
 import { type MqttLink, startMqttLink } from './mqtt-link.ts';
 

@@ -1,7 +1,7 @@
 // The drivers the configuration asks for.
 import type { Logger } from 'pino';
 import type { LockDriver } from '../../drivers/driver.ts';
-import { SerialDriver } from '../../drivers/lockwire/serial-driver.ts';
+import { SerialDriver } from '../../drivers/serial/serial-driver.ts';
 import { simulatedDriverFromConfig } from '../../drivers/simulated/simulated-driver.ts';
 import type { Config, SerialLockConfig, SimulatedLockConfig } from '../config/schema.ts';
 

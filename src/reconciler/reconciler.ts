@@ -1,6 +1,6 @@
 // The reconciler: one worker per lock, locks in parallel up to a limit, and one timer for every
 // time-bound code's window boundaries (the next one, derived from the store, so it survives restarts).
-import { DeadlineTimer } from '../scheduling/deadline-timer.ts';
+import { DeadlineTimer } from '../clock/deadline-timer.ts';
 import type { ReconcileContext } from './context.ts';
 import { LockWorker } from './lock-worker.ts';
 import { Semaphore } from './semaphore.ts';

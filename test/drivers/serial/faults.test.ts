@@ -2,11 +2,11 @@
 // (the lock must see the same SEQ again and not act twice), and a lock that stops answering.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DriverError, type LockHandle } from '../../../drivers/driver.ts';
-import type { Frame } from '../../../drivers/lockwire/frame.ts';
-import { Type } from '../../../drivers/lockwire/messages.ts';
-import { encodeResponse } from '../../../drivers/lockwire/responses.ts';
-import type { LockSimulator } from '../../../drivers/lockwire/simulator/lock-simulator.ts';
-import { encodeFrame } from '../../../drivers/lockwire/slip.ts';
+import type { Frame } from '../../../drivers/serial/lockwire/frame.ts';
+import { Type } from '../../../drivers/serial/lockwire/messages.ts';
+import { encodeResponse } from '../../../drivers/serial/lockwire/responses.ts';
+import { encodeFrame } from '../../../drivers/serial/lockwire/slip.ts';
+import type { LockSimulator } from '../../../drivers/serial/simulator/lock-simulator.ts';
 import { Bench, lockOptions, record, until } from './harness.ts';
 
 let bench: Bench;

@@ -4,8 +4,8 @@
 // answers again; after EVT_BOOT its INFO is read again before anyone is told of the reboot.
 import type { Logger } from 'pino';
 import { DriverError } from '../driver.ts';
-import { Link, LinkError } from './link.ts';
-import type { LockEvent, LockInfo, Request, Response } from './messages.ts';
+import { Link, LinkError } from './lockwire/link.ts';
+import type { LockEvent, LockInfo, Request, Response } from './lockwire/messages.ts';
 import { PortKeeper } from './port-keeper.ts';
 import type { LockSession, SerialLock } from './serial-lock.ts';
 import { capabilitiesOf, hasClock, infoProblem } from './translate.ts';

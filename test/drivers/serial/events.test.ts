@@ -1,9 +1,9 @@
 // Events from the lock: ACKed, de-duplicated, turned into LockEvents; reboots and factory resets.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LockHandle } from '../../../drivers/driver.ts';
-import type { Frame } from '../../../drivers/lockwire/frame.ts';
-import { Type } from '../../../drivers/lockwire/messages.ts';
-import type { LockSimulator } from '../../../drivers/lockwire/simulator/lock-simulator.ts';
+import type { Frame } from '../../../drivers/serial/lockwire/frame.ts';
+import { Type } from '../../../drivers/serial/lockwire/messages.ts';
+import type { LockSimulator } from '../../../drivers/serial/simulator/lock-simulator.ts';
 import { Bench, FAST, lockOptions, record, until } from './harness.ts';
 
 let bench: Bench;

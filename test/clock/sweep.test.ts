@@ -3,7 +3,7 @@
 import cron from 'node-cron';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type Sweep, startSweep } from '../../src/scheduling/sweep.ts';
+import { type Sweep, startSweep } from '../../src/clock/sweep.ts';
 
 const MINUTE = 60_000;
 

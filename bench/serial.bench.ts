@@ -1,5 +1,5 @@
 // The lockwire driver over a real pseudo-terminal (socat), against the lock simulator:
-//   npm run bench:lockwire
+//   npm run bench:serial
 // Prints one table: request round trips per second through the whole driver (SerialLock → link →
 // SLIP → pty → simulator and back), and the time to read every slot of a 250-slot lock with
 // READ_SLOTS against READ_SLOT one by one, with no lock latency and with 20 ms per answer (a lock
@@ -8,10 +8,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { SerialDriver } from '../drivers/lockwire/serial-driver.ts';
-import type { SerialLock } from '../drivers/lockwire/serial-lock.ts';
-import { LockSimulator } from '../drivers/lockwire/simulator/lock-simulator.ts';
-import { PtyPair } from '../drivers/lockwire/simulator/pty-pair.ts';
+import { SerialDriver } from '../drivers/serial/serial-driver.ts';
+import type { SerialLock } from '../drivers/serial/serial-lock.ts';
+import { LockSimulator } from '../drivers/serial/simulator/lock-simulator.ts';
+import { PtyPair } from '../drivers/serial/simulator/pty-pair.ts';
 
 const SLOTS = 250;
 const ROUND_TRIPS = 2000;

@@ -1,12 +1,12 @@
 // The spec's test vectors byte for byte, both ways, and a decoder that survives any bytes.
 import { describe, expect, it } from 'vitest';
-import { crc16 } from '../../../drivers/lockwire/crc.ts';
-import { decodeEvent, encodeEvent } from '../../../drivers/lockwire/events.ts';
-import { decodeBody, type Frame } from '../../../drivers/lockwire/frame.ts';
-import type { LockEvent, Request, Response } from '../../../drivers/lockwire/messages.ts';
-import { decodeRequest, encodeRequest } from '../../../drivers/lockwire/requests.ts';
-import { decodeResponse, encodeResponse } from '../../../drivers/lockwire/responses.ts';
-import { encodeFrame, FrameDecoder } from '../../../drivers/lockwire/slip.ts';
+import { crc16 } from '../../../drivers/serial/lockwire/crc.ts';
+import { decodeEvent, encodeEvent } from '../../../drivers/serial/lockwire/events.ts';
+import { decodeBody, type Frame } from '../../../drivers/serial/lockwire/frame.ts';
+import type { LockEvent, Request, Response } from '../../../drivers/serial/lockwire/messages.ts';
+import { decodeRequest, encodeRequest } from '../../../drivers/serial/lockwire/requests.ts';
+import { decodeResponse, encodeResponse } from '../../../drivers/serial/lockwire/responses.ts';
+import { encodeFrame, FrameDecoder } from '../../../drivers/serial/lockwire/slip.ts';
 
 const hex = (text: string): Buffer => Buffer.from(text.replace(/\s+/g, ''), 'hex');
 

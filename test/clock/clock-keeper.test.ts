@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, expect, it, vi } from 'vitest';
-import { ClockKeeper } from '../../src/app/clock-keeper.ts';
+import { ClockKeeper } from '../../src/clock/clock-keeper.ts';
 import { Store } from '../../src/store/store.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'lockbridge-clock-'));

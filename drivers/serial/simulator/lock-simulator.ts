@@ -4,14 +4,14 @@
 import { EventEmitter } from 'node:events';
 import { SerialPort } from 'serialport';
 import type { DoorState } from '../../driver.ts';
-import { encodeEvent } from '../events.ts';
-import { type Frame, sameFrame } from '../frame.ts';
-import type { LockEvent, Request } from '../messages.ts';
-import { Type } from '../messages.ts';
-import { decodeRequest } from '../requests.ts';
-import { encodeResponse } from '../responses.ts';
-import { encodeFrame, FrameDecoder } from '../slip.ts';
-import { MalformedPayload } from '../wire.ts';
+import { encodeEvent } from '../lockwire/events.ts';
+import { type Frame, sameFrame } from '../lockwire/frame.ts';
+import type { LockEvent, Request } from '../lockwire/messages.ts';
+import { Type } from '../lockwire/messages.ts';
+import { decodeRequest } from '../lockwire/requests.ts';
+import { encodeResponse } from '../lockwire/responses.ts';
+import { encodeFrame, FrameDecoder } from '../lockwire/slip.ts';
+import { MalformedPayload } from '../lockwire/wire.ts';
 import { LockBrain, type LockBrainOptions } from './lock-brain.ts';
 import { SimFaults } from './sim-faults.ts';
 

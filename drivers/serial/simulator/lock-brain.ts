@@ -3,7 +3,7 @@
 // LockModel's DriverError kind, as the lock firmware would send them.
 import { DriverError } from '../../driver.ts';
 import { LockModel, type LockModelOptions } from '../../simulated/lock-model.ts';
-import { MAX_PAYLOAD } from '../frame.ts';
+import { MAX_PAYLOAD } from '../lockwire/frame.ts';
 import {
   type DOOR_STATES,
   FLAG_CAN_READ_CODES,
@@ -15,8 +15,8 @@ import {
   type Request,
   type Response,
   type SlotRecord,
-} from '../messages.ts';
-import { recordSize } from '../responses.ts';
+} from '../lockwire/messages.ts';
+import { recordSize } from '../lockwire/responses.ts';
 
 export interface LockBrainOptions extends LockModelOptions {
   firmware?: string;

@@ -2,8 +2,8 @@
 // store, so a missed or mis-armed timer costs at most a minute, never a code left on a lock.
 import cron from 'node-cron';
 import type { Logger } from 'pino';
-import { BUILD_FLOOR_MS } from '../clock/clock-floor.ts';
-import { ClockWatch } from '../clock/clock-watch.ts';
+import { BUILD_FLOOR_MS } from './clock-floor.ts';
+import { ClockWatch } from './clock-watch.ts';
 
 export type SweepLog = Pick<Logger, 'error' | 'warn' | 'debug'>;
 

@@ -4,7 +4,7 @@
 import type { Logger } from 'pino';
 import type { LockDriver, LockHandle } from '../driver.ts';
 import { type ConnectionTimings, LockConnection, type SerialPortConfig } from './lock-connection.ts';
-import type { LockInfo } from './messages.ts';
+import type { LockInfo } from './lockwire/messages.ts';
 import { SerialLock } from './serial-lock.ts';
 
 export interface SerialLockConfig {

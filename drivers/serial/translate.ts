@@ -9,7 +9,7 @@ import {
   type LockInfo,
   type NakError,
   type SlotRecord,
-} from './messages.ts';
+} from './lockwire/messages.ts';
 
 export const hasClock = (info: LockInfo): boolean => (info.flags & FLAG_HAS_CLOCK) !== 0;
 

@@ -2,12 +2,12 @@
 // minute (the sweep) and whenever the clock steps. The newest trusted time is kept in the store,
 // so a Pi that reboots into the past does not expire or program codes on a wrong date.
 import type { Logger } from 'pino';
-import { clockFloor } from '../clock/clock-floor.ts';
-import { kernelClockSynchronised } from '../clock/clock-sync.ts';
-import { type ClockStatus, ClockTrust, describeClockStatus } from '../clock/clock-trust.ts';
 import type { WindowPolicy } from '../core/time-window.ts';
-import { type Sweep, startSweep } from '../scheduling/sweep.ts';
 import type { Store } from '../store/store.ts';
+import { clockFloor } from './clock-floor.ts';
+import { kernelClockSynchronised } from './clock-sync.ts';
+import { type ClockStatus, ClockTrust, describeClockStatus } from './clock-trust.ts';
+import { type Sweep, startSweep } from './sweep.ts';
 
 const NEWEST_SEEN = 'clock.newest_seen_ms';
 

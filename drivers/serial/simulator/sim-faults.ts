@@ -1,7 +1,7 @@
 // The misbehaviour a test queues for a lockwire simulator: the simulated driver's knobs (refusals,
 // lost replies, slowness, unreachability) plus what only a wire has (line noise, corrupted frames,
 // lost ACKs of events).
-import type { NakError } from '../messages.ts';
+import type { NakError } from '../lockwire/messages.ts';
 
 export class SimFaults {
   /** Answers nothing at all, as a lock out of reach or hung. */

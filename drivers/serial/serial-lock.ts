@@ -12,7 +12,7 @@ import {
   type LockHandle,
   type SlotReading,
 } from '../driver.ts';
-import { type LockEvent, MAX_READ_SLOTS, type Request, type Response } from './messages.ts';
+import { type LockEvent, MAX_READ_SLOTS, type Request, type Response } from './lockwire/messages.ts';
 import { nakError, readingOf, wireWindow } from './translate.ts';
 
 /** How a lock handle reaches its lock: requests whose failures are already DriverErrors. */

@@ -1,7 +1,7 @@
 // Every request type through the real SerialDriver, over a pty, to a lockwire simulator.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DriverError, type LockHandle } from '../../../drivers/driver.ts';
-import type { LockSimulator } from '../../../drivers/lockwire/simulator/lock-simulator.ts';
+import type { LockSimulator } from '../../../drivers/serial/simulator/lock-simulator.ts';
 import { Bench, FAST, lockOptions, record, until } from './harness.ts';
 
 let bench: Bench;

@@ -1,5 +1,5 @@
 // The lockwire lock simulator as a program, for the demo and for trying the driver by hand:
-//   node --import tsx drivers/lockwire/simulator/main.ts --pty /tmp/lock1 --serial LK0001
+//   node --import tsx drivers/serial/simulator/main.ts --pty /tmp/lock1 --serial LK0001
 // makes a socat pty pair (/tmp/lock1/host for the bridge's `serial.path`, /tmp/lock1/lock for the
 // simulator) and answers on it; --port PATH answers on an existing port instead. Lines on stdin act
 // at the lock: `enter 1234`, `program 5 1234`, `erase 5`, `battery 40`, `door open`, `reboot`,

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DeadlineTimer, MAX_TIMEOUT_MS } from '../../src/scheduling/deadline-timer.ts';
+import { DeadlineTimer, MAX_TIMEOUT_MS } from '../../src/clock/deadline-timer.ts';
 
 const DAY = 86_400_000;
 const START = Date.UTC(2026, 10, 23, 9);

@@ -8,8 +8,8 @@ import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { SerialPort } from 'serialport';
-import type { Frame } from './frame.ts';
-import { FrameDecoder } from './slip.ts';
+import type { Frame } from './lockwire/frame.ts';
+import { FrameDecoder } from './lockwire/slip.ts';
 
 export interface PortKeeperOptions {
   path: string;

@@ -7,12 +7,12 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino, { type Logger } from 'pino';
 import type { LockEvents, LockHandle } from '../../../drivers/driver.ts';
-import { SerialDriver, type SerialDriverOptions } from '../../../drivers/lockwire/serial-driver.ts';
+import { SerialDriver, type SerialDriverOptions } from '../../../drivers/serial/serial-driver.ts';
 import {
   LockSimulator,
   type LockSimulatorOptions,
-} from '../../../drivers/lockwire/simulator/lock-simulator.ts';
-import { PtyPair } from '../../../drivers/lockwire/simulator/pty-pair.ts';
+} from '../../../drivers/serial/simulator/lock-simulator.ts';
+import { PtyPair } from '../../../drivers/serial/simulator/pty-pair.ts';
 
 export const FAST: SerialDriverOptions = {
   probe_min_ms: 20,
