@@ -1,39 +1,29 @@
-// The one narrow interface every lock driver implements (simulated, serial/lockwire, zigbee).
-// A driver reaches locks; each lock it reaches is a LockHandle. The reconciler only ever talks
-// to LockHandles, one command in flight per lock.
+// The one narrow interface every lock driver implements (simulated, serial, zigbee). A driver
+// reaches locks; each lock it reaches is a LockHandle. The reconciler only ever talks to
+// LockHandles, one command in flight per lock. What the reconciler relies on is pinned by the
+// contract suite in test/drivers/contract/, which every driver passes.
 import type { EventEmitter } from 'node:events';
 import type { TimeWindow } from '../src/core/access-code.ts';
+import type {
+  CodeAttemptResult,
+  DoorState,
+  DriverKind,
+  LockActionSource,
+  LockCapabilities,
+  LockState,
+} from '../src/core/device.ts';
+import type { SlotRange, SlotReading } from '../src/core/slot.ts';
 
-export type DriverKind = 'simulated' | 'serial' | 'zigbee';
-
-export interface LockCapabilities {
-  slot_count: number;
-  min_code_length: number;
-  max_code_length: number;
-  /** Slot readings carry the PIN. */
-  can_read_codes: boolean;
-  /** The lock enforces a slot's starts_at/ends_at itself. */
-  supports_native_scheduling: boolean;
-  manufacturer: string | null;
-  model: string | null;
-  serial_number: string | null;
-  firmware: string | null;
-}
-
-/** A slot as the lock reports it. */
-export interface SlotReading {
-  slot: number;
-  state: 'empty' | 'enabled' | 'disabled';
-  /** null when the lock can't read codes back. */
-  code: string | null;
-  /** Where the slot's content came from, when the lock knows. */
-  origin: 'host' | 'keypad' | 'unknown';
-  schedule: TimeWindow | null;
-}
-
-export type LockState = 'unknown' | 'locked' | 'unlocked' | 'jammed';
-export type DoorState = 'unknown' | 'closed' | 'open';
-export type LockActionSource = 'keypad' | 'manual' | 'host' | 'automatic' | 'unknown';
+export type {
+  CodeAttemptResult,
+  DoorState,
+  DriverKind,
+  LockActionSource,
+  LockCapabilities,
+  LockState,
+  SlotRange,
+  SlotReading,
+};
 
 /** What a driver reports about one lock, unprompted. */
 export interface LockEvents {
@@ -43,7 +33,8 @@ export interface LockEvents {
   /** A slot was changed at the lock itself (keypad programming); the reading when the driver has one. */
   slot_changed: [slot: number, reading: SlotReading | null];
   /** A code was entered at the keypad. */
-  code_used: [slot: number, result: 'unlocked' | 'rejected_schedule' | 'rejected_disabled'];
+  code_used: [slot: number, result: CodeAttemptResult];
+  /** A PIN the lock does not hold was entered, `attempts` times in a row. */
   wrong_code: [attempts: number];
   lock_state: [state: LockState, source: LockActionSource, slot: number | null];
   door_state: [state: DoorState];
@@ -60,8 +51,9 @@ export type DriverErrorKind =
   | 'bad_slot' // permanent
   | 'unsupported' // permanent: e.g. a schedule on a lock without native schedules
   | 'busy' // transient: try again later
-  | 'timeout' // transient: no answer
-  | 'offline' // transient: the lock is unreachable
+  | 'timeout' // transient: no answer, and the command changed nothing (a read, or it never left)
+  | 'outcome_unknown' // transient: a write, clear or door action left and no answer came; it may have happened
+  | 'offline' // transient: the lock is unreachable; nothing was sent
   | 'storage_error'; // transient: the lock failed to store
 
 export const PERMANENT_DRIVER_ERRORS: ReadonlySet<DriverErrorKind> = new Set([
@@ -90,8 +82,24 @@ export class DriverError extends Error {
 }
 
 /**
- * One lock as a driver reaches it. Every command resolves only once the lock confirmed it,
- * and rejects with a DriverError otherwise. Never log a PIN.
+ * How the bridge should read a lock's slots.
+ * - `full`: reading is cheap, or the lock can't tell what changed while nobody listened: every slot
+ *   is read when it connects, reconnects or reboots (lockwire: 16 slots a request).
+ * - `targeted`: every slot costs a radio round trip (a Zigbee lock: 250 of them). The full read
+ *   happens once, at first adoption and after a factory reset, `chunk` slots a step so commands go
+ *   on meanwhile; after that only the slots the bridge knows of are read (at start, after a reboot
+ *   or rejoin), a lock that just went quiet and came back is not read at all, and keypad changes
+ *   come as slot_changed.
+ */
+export interface ReadPolicy {
+  mode: 'full' | 'targeted';
+  /** Slots read in one step of a long read. */
+  chunk: number;
+}
+
+/**
+ * One lock as a driver reaches it. Every command resolves only once the lock confirmed it, and
+ * rejects with a DriverError otherwise (never another error). Never log a PIN.
  */
 export interface LockHandle extends EventEmitter<LockEvents> {
   readonly driver: DriverKind;
@@ -102,12 +110,21 @@ export interface LockHandle extends EventEmitter<LockEvents> {
   /** Known once the lock has been online; null before. */
   readonly capabilities: LockCapabilities | null;
   readonly online: boolean;
+  readonly readPolicy: ReadPolicy;
 
-  readSlots(): Promise<SlotReading[]>;
+  /** Slots `range` (every slot by default), in slot order, empty ones included. */
+  readSlots(range?: SlotRange): Promise<SlotReading[]>;
+  readSlot(slot: number): Promise<SlotReading>;
   writeSlot(slot: number, code: string, schedule: TimeWindow | null): Promise<void>;
   clearSlot(slot: number): Promise<void>;
   lock(): Promise<void>;
   unlock(): Promise<void>;
+  /**
+   * The window as this lock will keep it (lockwire: whole seconds, start down and end up), so that
+   * what the bridge writes and what it reads back compare equal. Identity where the lock keeps
+   * milliseconds, or keeps no schedules.
+   */
+  normalizeSchedule(schedule: TimeWindow): TimeWindow;
 }
 
 /** A driver: starts, announces the locks it reaches, stops. */

@@ -10,10 +10,12 @@ import {
   type LockCapabilities,
   type LockEvents,
   type LockHandle,
+  type ReadPolicy,
+  type SlotRange,
   type SlotReading,
 } from '../driver.ts';
 import { type LockEvent, MAX_READ_SLOTS, type Request, type Response } from './lockwire/messages.ts';
-import { nakError, readingOf, wireWindow } from './translate.ts';
+import { nakError, normalizedWindow, readingOf, wireWindow } from './translate.ts';
 
 /** How a lock handle reaches its lock: requests whose failures are already DriverErrors. */
 export interface LockSession {
@@ -29,6 +31,8 @@ const SOURCES: Record<string, LockActionSource> = {
 
 export class SerialLock extends EventEmitter<LockEvents> implements LockHandle {
   readonly driver = 'serial' as const;
+  /** READ_SLOTS reads 16 slots a request, and a lock away from the port can't report what changed. */
+  readonly readPolicy: ReadPolicy = { mode: 'full', chunk: 0xffff };
   private session: LockSession | null = null;
   private caps: LockCapabilities | null = null;
 
@@ -50,12 +54,13 @@ export class SerialLock extends EventEmitter<LockEvents> implements LockHandle {
 
   // --- LockHandle commands. ---
 
-  async readSlots(): Promise<SlotReading[]> {
+  async readSlots(range?: SlotRange): Promise<SlotReading[]> {
     const { session, caps } = this.reach('read the slots');
     const readings: SlotReading[] = [];
-    let first = 1;
-    while (first <= caps.slot_count) {
-      const count = Math.min(MAX_READ_SLOTS, caps.slot_count - first + 1);
+    let first = range?.first ?? 1;
+    const last = Math.min(caps.slot_count, range ? range.first + range.count - 1 : caps.slot_count);
+    while (first <= last) {
+      const count = Math.min(MAX_READ_SLOTS, last - first + 1);
       const what = `reading slots ${first}..${first + count - 1}`;
       const response = await session.request({ type: 'read_slots', first, count }, what);
       if (response.type === 'nak') throw nakError(what, response.error, response.other_slot);
@@ -100,6 +105,10 @@ export class SerialLock extends EventEmitter<LockEvents> implements LockHandle {
 
   async unlock(): Promise<void> {
     await this.command(this.reach('unlock').session, { type: 'unlock' }, 'unlocking');
+  }
+
+  normalizeSchedule(schedule: TimeWindow): TimeWindow {
+    return normalizedWindow(schedule);
   }
 
   // --- The connection's side. ---
@@ -163,8 +172,14 @@ export class SerialLock extends EventEmitter<LockEvents> implements LockHandle {
     this.emit('slot_changed', slot, reading);
   }
 
+  /** A request that changes the lock: no answer means it may or may not have happened. */
   private async command(session: LockSession, request: Request, what: string): Promise<void> {
-    const response = await session.request(request, what);
+    const response = await session.request(request, what).catch((error: unknown) => {
+      if (error instanceof DriverError && error.kind === 'timeout') {
+        throw new DriverError('outcome_unknown', error.message);
+      }
+      throw error;
+    });
     if (response.type === 'ack') return;
     if (response.type === 'nak') {
       const error = nakError(what, response.error, response.other_slot);

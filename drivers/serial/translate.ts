@@ -64,6 +64,16 @@ export function wireWindow(schedule: TimeWindow | null): { starts_at: number; en
   return { starts_at, ends_at };
 }
 
+/** The window as the lock will keep it, in milliseconds (what a read-back will say). */
+export function normalizedWindow(schedule: TimeWindow): TimeWindow {
+  try {
+    const { starts_at, ends_at } = wireWindow(schedule);
+    return { starts_at: starts_at * 1000, ends_at: ends_at * 1000 };
+  } catch {
+    return schedule; // does not fit the lock: the write says so
+  }
+}
+
 const NAK_KINDS = {
   bad_slot: 'bad_slot',
   bad_code: 'bad_code',

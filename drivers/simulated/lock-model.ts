@@ -2,7 +2,7 @@
 // synchronous (no timers, no I/O), so the simulated driver and the lockwire simulator share it.
 // Errors never carry a PIN: they end up in logs and API answers.
 import type { TimeWindow } from '../../src/core/access-code.ts';
-import { DriverError, type SlotReading } from '../driver.ts';
+import { type CodeAttemptResult, DriverError, type SlotReading } from '../driver.ts';
 
 export interface LockModelOptions {
   slots: number;
@@ -23,8 +23,6 @@ export interface ModelSlot {
   origin: SlotOrigin;
   schedule: TimeWindow | null;
 }
-
-export type CodeAttemptResult = 'unlocked' | 'rejected_schedule' | 'rejected_disabled';
 
 const DIGITS = /^[0-9]+$/;
 

@@ -12,6 +12,8 @@ import {
   type LockEvents,
   type LockHandle,
   type LockState,
+  type ReadPolicy,
+  type SlotRange,
   type SlotReading,
 } from '../driver.ts';
 import { type CommandKind, FaultPlan } from './fault-plan.ts';
@@ -21,6 +23,8 @@ export interface SimulatedLockSpec {
   name: string;
   latency_ms: number;
   options: LockModelOptions;
+  /** Full reads on every connect by default; tests of radio locks ask for targeted reads. */
+  read_policy?: ReadPolicy;
 }
 
 interface InFlight {
@@ -34,6 +38,9 @@ export class SimulatedLock extends EventEmitter<LockEvents> implements LockHandl
   readonly name: string;
   readonly model: LockModel;
   readonly latency_ms: number;
+  readonly readPolicy: ReadPolicy;
+  /** Slots the host has read, one count a slot (what a radio lock would pay for). */
+  slotsRead = 0;
   lockState: LockState = 'locked';
   doorState: DoorState = 'closed';
   battery = 1;
@@ -61,6 +68,7 @@ export class SimulatedLock extends EventEmitter<LockEvents> implements LockHandl
     this.latency_ms = spec.latency_ms;
     this.model = new LockModel(spec.options);
     this.identity = `sim:${spec.options.serial_number}`;
+    this.readPolicy = spec.read_policy ?? { mode: 'full', chunk: spec.options.slots };
   }
 
   get capabilities(): LockCapabilities | null {
@@ -73,8 +81,27 @@ export class SimulatedLock extends EventEmitter<LockEvents> implements LockHandl
 
   // --- LockHandle commands: each answers after the latency, acting on the model then. ---
 
-  readSlots(): Promise<SlotReading[]> {
-    return this.command('read', () => this.model.readAll());
+  readSlots(range?: SlotRange): Promise<SlotReading[]> {
+    return this.command('read', () => {
+      const first = range?.first ?? 1;
+      const count = range?.count ?? this.model.options.slots;
+      if (!Number.isInteger(first) || !Number.isInteger(count) || count < 1 || first < 1) {
+        throw new DriverError('bad_slot', 'a range is a first slot and a count, both 1 or more');
+      }
+      const last = Math.min(first + count - 1, this.model.options.slots);
+      const readings: SlotReading[] = [];
+      for (let slot = first; slot <= last; slot++) readings.push(this.model.read(slot));
+      this.slotsRead += readings.length;
+      return readings;
+    });
+  }
+
+  readSlot(slot: number): Promise<SlotReading> {
+    return this.command('read', () => {
+      const reading = this.model.read(slot);
+      this.slotsRead++;
+      return reading;
+    });
   }
 
   writeSlot(slot: number, code: string, schedule: TimeWindow | null): Promise<void> {
@@ -91,6 +118,11 @@ export class SimulatedLock extends EventEmitter<LockEvents> implements LockHandl
 
   unlock(): Promise<void> {
     return this.command('unlock', () => this.actuate('unlocked', 'host', null));
+  }
+
+  /** The simulated lock keeps windows to the millisecond. */
+  normalizeSchedule(schedule: TimeWindow): TimeWindow {
+    return schedule;
   }
 
   // --- Fault knobs. ---
@@ -112,7 +144,7 @@ export class SimulatedLock extends EventEmitter<LockEvents> implements LockHandl
     this.faults.slow(ms, count);
   }
 
-  /** The next `count` write/clear commands act on the slots but fail with 'timeout'. */
+  /** The next `count` write/clear commands act on the slots but their answer is lost ('outcome_unknown'). */
   dropConfirmation(count = 1): void {
     this.faults.loseReplies(count);
   }
@@ -227,7 +259,7 @@ export class SimulatedLock extends EventEmitter<LockEvents> implements LockHandl
   }
 
   private noAnswer(kind: CommandKind): DriverError {
-    return new DriverError('timeout', `lock ${this.name} did not answer the ${kind}`);
+    return new DriverError('outcome_unknown', `lock ${this.name} did not answer the ${kind}`);
   }
 
   private actuate(state: LockState, source: 'host' | 'keypad', slot: number | null): void {

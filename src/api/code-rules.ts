@@ -2,8 +2,8 @@
 // the lock at the same time, and a generated PIN when none is given.
 import type { TimeWindow } from '../core/access-code.ts';
 import { checkCode } from '../core/constraints.ts';
+import type { Device } from '../core/device.ts';
 import { generatePin } from '../core/pin.ts';
-import type { DeviceRecord } from '../store/devices.ts';
 import type { ApiContext } from './context.ts';
 import { ApiError, invalidField } from './errors.ts';
 
@@ -49,7 +49,7 @@ export function rejectDuplicate(
 /** The given PIN, checked; or a fresh one the lock accepts and does not hold yet. */
 export function chooseCode(
   ctx: ApiContext,
-  device: DeviceRecord,
+  device: Device,
   given: string | undefined,
   window: TimeWindow | null,
   exceptId?: string,

@@ -1,19 +1,26 @@
-// What the routes need: the store and the parts that act on locks after a commit.
+// What the routes need: the store to read, the write path, the locks' door actions, the clock.
 import type { Logger } from 'pino';
+import type { Changes } from '../changes/changes.ts';
 import type { WindowPolicy } from '../core/time-window.ts';
-import type { LockRegistry } from '../devices/lock-registry.ts';
-import type { Reconciler } from '../reconciler/reconciler.ts';
 import type { Store } from '../store/store.ts';
-import type { RetainedState } from '../views/retained-state.ts';
+
+/** The locks as the API reaches them (the reconciler carries the actions out). */
+export interface LockControl {
+  /** Whether the lock answers now. */
+  isOnline(deviceId: string): boolean;
+  /** Locks or unlocks between the lock's slot commands; resolves once the lock answered. */
+  actuate(deviceId: string, action: 'lock' | 'unlock'): Promise<ActuationOutcome>;
+}
+
+/** reason: why the lock did not carry the action out (offline, outcome_unknown, busy ...). */
+export type ActuationOutcome = { ok: true } | { ok: false; reason: string };
 
 export interface ApiContext {
   store: Store;
-  reconciler: Reconciler;
-  registry: LockRegistry;
-  retained: RetainedState;
+  changes: Changes;
+  locks: LockControl;
   log: Logger;
   now: () => number;
-  includeCodes: boolean;
   windowPolicy: () => WindowPolicy;
   randomInt: (maxExclusive: number) => number;
 }

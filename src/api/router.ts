@@ -1,9 +1,9 @@
 // The transport-agnostic API: a route and a raw payload in, a response body out. A request is
 // answered only after its transaction committed, and a request_id answered in the last 24 h gets
 // the stored response instead of running again.
-import type { RequestHandler } from '../transports/mqtt/ports.ts';
 import type { ApiContext } from './context.ts';
 import { ApiError, invalidField } from './errors.ts';
+import type { RequestHandler } from './request-handler.ts';
 import { ROUTES } from './routes/index.ts';
 
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
@@ -24,20 +24,21 @@ export function handleRequest(
   let requestId = generatedRequestId;
   let clientGaveId = false;
   try {
-    const handler = ROUTES[route];
-    if (!handler) throw new ApiError('unknown_route', `There is no route "${route}".`, { route });
-    const params = parsePayload(payload);
-    if (params.request_id !== undefined) {
-      if (
-        typeof params.request_id !== 'string' ||
-        params.request_id.length === 0 ||
-        params.request_id.length > 128
-      ) {
-        throw invalidField('request_id', 'Must be a string of 1 to 128 characters');
-      }
-      requestId = params.request_id;
+    // The payload is read before the route is looked up, so that every answer, an unknown
+    // route's included, carries the client's request_id.
+    const parsed = parsePayload(payload);
+    const given = parsed.ok ? parsed.params.request_id : undefined;
+    const validId = typeof given === 'string' && given.length > 0 && given.length <= 128;
+    if (validId) {
+      requestId = given;
       clientGaveId = true;
     }
+    const handler = ROUTES.get(route);
+    if (!handler) throw new ApiError('unknown_route', `There is no route "${route}".`, { route });
+    if (!parsed.ok) throw parsed.error;
+    const params = parsed.params;
+    if (given !== undefined && !validId)
+      throw invalidField('request_id', 'Must be a string of 1 to 128 characters');
     // At trace level the whole request is logged; the logger's redaction keeps PINs out of it.
     ctx.log.trace({ route, request_id: requestId, params }, 'request');
     const now = ctx.now();
@@ -66,23 +67,24 @@ export function handleRequest(
   }
 }
 
-function parsePayload(payload: Buffer): Body {
+type Parsed = { ok: true; params: Body } | { ok: false; error: ApiError };
+
+function parsePayload(payload: Buffer): Parsed {
   if (payload.length > MAX_PAYLOAD_BYTES) {
-    throw new ApiError('invalid_input', `The payload is larger than ${MAX_PAYLOAD_BYTES} bytes.`, {
-      size: payload.length,
-    });
+    const message = `The payload is larger than ${MAX_PAYLOAD_BYTES} bytes.`;
+    return { ok: false, error: new ApiError('invalid_input', message, { size: payload.length }) };
   }
-  if (payload.length === 0) return {};
+  if (payload.length === 0) return { ok: true, params: {} };
   let parsed: unknown;
   try {
     parsed = JSON.parse(payload.toString('utf8'));
   } catch {
-    throw new ApiError('invalid_input', 'The payload is not valid JSON.');
+    return { ok: false, error: new ApiError('invalid_input', 'The payload is not valid JSON.') };
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new ApiError('invalid_input', 'The payload must be a JSON object.');
+    return { ok: false, error: new ApiError('invalid_input', 'The payload must be a JSON object.') };
   }
-  return parsed as Body;
+  return { ok: true, params: parsed as Body };
 }
 
 function errorResponse(ctx: ApiContext, route: string, error: unknown, requestId: string): Body {

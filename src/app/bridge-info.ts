@@ -1,17 +1,24 @@
 // bridge/info: what an operator checks first.
+import type { ClockKeeper } from '../clock/clock-keeper.ts';
 import { iso } from '../core/access-code.ts';
-import type { Bridge } from './bridge.ts';
+import type { Store } from '../store/store.ts';
 
-const startedAt = Date.now();
+export interface BridgeInfoSources {
+  gatewayId: string;
+  store: Store;
+  clock: ClockKeeper;
+  version: string;
+  startedAt: number;
+}
 
-export function bridgeInfo(bridge: Bridge, version = process.env.npm_package_version ?? 'unknown') {
-  const clock = bridge.clock.status();
+export function bridgeInfo(sources: BridgeInfoSources) {
+  const clock = sources.clock.status();
   return {
-    version,
-    gateway_id: bridge.config.gateway_id,
-    started_at: iso(startedAt),
-    device_count: bridge.store.devices.list().length,
-    store_size_bytes: bridge.store.sizeBytes(),
+    version: sources.version,
+    gateway_id: sources.gatewayId,
+    started_at: iso(sources.startedAt),
+    device_count: sources.store.devices.list().length,
+    store_size_bytes: sources.store.sizeBytes(),
     node_version: process.version,
     clock: {
       trusted: clock.trusted,

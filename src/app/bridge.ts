@@ -1,20 +1,23 @@
-// Wires the layers together: store → reconciler and lock registry → API → MQTT transport, and the
-// drivers underneath. Start order follows the ready line of config.md.
+// Wires the layers together: store → write path → reconciler and lock registry → API → transports,
+// and the drivers underneath. Start order follows the ready line of config.md.
 import { randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { LockDriver } from '../../drivers/driver.ts';
 import type { ApiContext } from '../api/context.ts';
+import type { RequestHandler } from '../api/request-handler.ts';
 import { createRequestHandler } from '../api/router.ts';
+import { Changes } from '../changes/changes.ts';
 import { ClockKeeper } from '../clock/clock-keeper.ts';
 import type { Config } from '../config/schema.ts';
+import { attemptFailed } from '../core/action-attempt.ts';
 import { LockRegistry } from '../devices/lock-registry.ts';
 import type { ReconcileContext } from '../reconciler/context.ts';
 import { Reconciler } from '../reconciler/reconciler.ts';
 import { Store } from '../store/store.ts';
-import { RetainedState } from '../views/retained-state.ts';
+import type { Transport } from '../transports/transport.ts';
 import { bridgeInfo } from './bridge-info.ts';
 import { driversFromConfig } from './drivers-from-config.ts';
-import { type MqttLink, startMqttLink } from './mqtt-link.ts';
+import { transportsFromConfig } from './transports-from-config.ts';
 
 const HOUR_MS = 60 * 60 * 1000;
 
@@ -23,9 +26,9 @@ export interface BridgeOptions {
   log: Logger;
   /** Defaults to the drivers the configuration names. Tests pass their own to keep a lock across restarts. */
   drivers?: LockDriver[];
+  /** Defaults to the transports the configuration names (MQTT). Tests without a broker pass []. */
+  transports?: Transport[];
   now?: () => number;
-  /** Set false to run without MQTT (the API is still reachable through `bridge.api`). */
-  mqtt?: boolean;
   version?: string;
   /** Clock step watch and minute sweep; tests that drive time themselves turn them off. */
   clockBackground?: boolean;
@@ -34,95 +37,139 @@ export interface BridgeOptions {
 }
 
 export class Bridge {
-  readonly api: ReturnType<typeof createRequestHandler>;
-  private mqtt: MqttLink | null = null;
-  private maintenance: NodeJS.Timeout | null = null;
+  readonly api: RequestHandler;
+  readonly store: Store;
+  readonly changes: Changes;
+  readonly reconciler: Reconciler;
+  readonly registry: LockRegistry;
   readonly clock: ClockKeeper;
+  private maintenance: NodeJS.Timeout | null = null;
+  private readonly startedAt: number;
+  private readonly version: string;
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private readonly drivers: LockDriver[];
+  private readonly transports: Transport[];
 
   private constructor(
     readonly config: Config,
-    readonly store: Store,
-    readonly reconciler: Reconciler,
-    readonly registry: LockRegistry,
-    readonly ctx: ApiContext & ReconcileContext,
-    private readonly drivers: LockDriver[],
     options: BridgeOptions,
   ) {
-    this.api = createRequestHandler(ctx);
+    const now = options.now ?? Date.now;
+    this.now = now;
+    this.log = options.log;
+    this.startedAt = now();
+    this.version = options.version ?? process.env.npm_package_version ?? 'unknown';
+    this.store = Store.open(config.data_dir, config.gateway_id);
+    this.changes = new Changes(this.store, now);
     this.clock = new ClockKeeper({
-      store,
-      log: ctx.log,
-      now: ctx.now,
+      store: this.store,
+      log: this.log,
+      now,
       requireSync: config.timing.require_clock_sync,
       leadMs: config.timing.time_bound_lead_s * 1000,
-      onRecheck: () => this.clockRechecked(options.version),
+      onRecheck: () => this.clockRechecked(),
       syncProbe: options.syncProbe,
       background: options.clockBackground,
     });
-  }
-
-  static async start(options: BridgeOptions): Promise<Bridge> {
-    const { config, log } = options;
-    const now = options.now ?? Date.now;
-    const store = Store.open(config.data_dir, config.gateway_id);
-    const retained = new RetainedState(store.state, config.mqtt.include_codes);
-    let bridge: Bridge | null = null;
-    const ctx = {
-      store,
-      retained,
-      log,
+    const windowPolicy = () => this.clock.policy();
+    const reconcile: ReconcileContext = {
+      store: this.store,
+      changes: this.changes,
+      log: this.log,
       now,
       timing: {
         delay_warning_after_ms: config.timing.delay_warning_after_s * 1000,
         fail_after_ms: config.timing.fail_after_s * 1000,
       },
       backoff: { base_ms: config.timing.retry_base_ms, max_ms: config.timing.retry_max_ms },
-      windowPolicy: () => bridge!.clock.policy(),
-      includeCodes: config.mqtt.include_codes,
+      windowPolicy,
+    };
+    this.reconciler = new Reconciler(reconcile, config.reconciler.max_parallel_locks);
+    this.registry = new LockRegistry(
+      { store: this.store, changes: this.changes, log: this.log, now },
+      this.reconciler,
+    );
+    const api: ApiContext = {
+      store: this.store,
+      changes: this.changes,
+      locks: this.reconciler,
+      log: this.log,
+      now,
+      windowPolicy,
       randomInt: (max: number) => randomInt(max),
-    } as ApiContext & ReconcileContext;
-    const reconciler = new Reconciler(ctx, config.reconciler.max_parallel_locks);
-    const registry = new LockRegistry(ctx, reconciler);
-    ctx.reconciler = reconciler;
-    ctx.registry = registry;
-    const drivers = options.drivers ?? driversFromConfig(config, log);
-    bridge = new Bridge(config, store, reconciler, registry, ctx, drivers, options);
-    await bridge.boot(options);
+    };
+    this.api = createRequestHandler(api);
+    this.drivers = options.drivers ?? driversFromConfig(config, this.log);
+    this.transports = options.transports ?? transportsFromConfig(config);
+  }
+
+  static async start(options: BridgeOptions): Promise<Bridge> {
+    const bridge = new Bridge(options.config, options);
+    await bridge.boot();
     return bridge;
   }
 
-  private async boot(options: BridgeOptions): Promise<void> {
-    const { store, ctx, config } = this;
+  private async boot(): Promise<void> {
+    const { store, config } = this;
+    // Before anything is appended, so that no consumer misses an event of this run.
+    store.events.declareConsumers(this.transports.flatMap((t) => t.eventConsumers));
     await this.clock.start();
     this.registry.markAllOffline();
-    failInterruptedDoorActions(ctx);
+    this.failInterruptedDoorActions();
     this.runMaintenance();
     this.maintenance = setInterval(() => this.runMaintenance(), HOUR_MS);
     this.maintenance.unref();
-    store.tx.run(() => store.state.put('bridge/info', JSON.stringify(bridgeInfo(this, options.version))));
-    if (options.mqtt !== false) this.mqtt = await startMqttLink(config, ctx.log, store, this.api);
+    this.publishInfo();
+    for (const transport of this.transports) {
+      await transport.start({ api: this.api, events: store.events, retained: store.retained, log: this.log });
+    }
     for (const driver of this.drivers) {
       await driver.start((lock) => this.registry.attach(lock));
     }
     this.reconciler.wakeAll();
-    ctx.log.info({ gateway_id: config.gateway_id, devices: store.devices.list().length }, 'ready');
+    this.log.info({ gateway_id: config.gateway_id, devices: store.devices.list().length }, 'ready');
   }
 
   /** Trust in the clock may have changed, or time moved on: every window is evaluated again. */
-  private clockRechecked(version: string | undefined): void {
+  private clockRechecked(): void {
     this.reconciler.wakeAll();
-    this.store.tx.run(() => this.store.state.put('bridge/info', JSON.stringify(bridgeInfo(this, version))));
+    this.publishInfo();
   }
 
-  /** Keeps the outbox and the request memory bounded; says what it had to drop. */
+  private publishInfo(): void {
+    this.changes.bridgeInfo(
+      bridgeInfo({
+        gatewayId: this.config.gateway_id,
+        store: this.store,
+        clock: this.clock,
+        version: this.version,
+        startedAt: this.startedAt,
+      }),
+    );
+  }
+
+  /** A lock or unlock must never happen late: one the bridge was carrying out when it stopped fails. */
+  private failInterruptedDoorActions(): void {
+    const error = { type: 'bridge_restarted', message: 'The bridge restarted before the lock confirmed.' };
+    this.changes.transaction(() => {
+      for (const type of ['LOCK_DOOR', 'UNLOCK_DOOR'] as const) {
+        for (const attempt of this.store.attempts.pending(type))
+          this.changes.attempt(attemptFailed(attempt, error));
+      }
+    });
+  }
+
+  /** Keeps the event log and the request memory bounded; says what it had to drop. */
   private runMaintenance(): void {
-    const now = this.ctx.now();
+    const now = this.now();
     const dropped = this.store.events.prune(now, {
       max_age_ms: this.config.outbox.max_age_days * 24 * HOUR_MS,
       max_events: this.config.outbox.max_events,
     });
-    if (dropped > 0)
-      this.ctx.log.warn({ dropped }, 'event outbox full or too old: undelivered events dropped');
+    for (const [consumer, count] of dropped) {
+      this.log.warn({ consumer, dropped: count }, 'event outbox full or too old: undelivered events dropped');
+    }
     this.store.tx.run(() => this.store.requests.prune(now));
   }
 
@@ -131,33 +178,8 @@ export class Bridge {
     this.clock.stop();
     await this.reconciler.stop();
     for (const driver of this.drivers) await driver.stop();
-    if (this.mqtt) await this.mqtt.close();
+    for (const transport of this.transports) await transport.stop();
     this.store.close();
-    this.ctx.log.info('stopped');
+    this.log.info('stopped');
   }
-}
-
-/** A lock or unlock must never happen late: one the bridge was carrying out when it stopped fails. */
-function failInterruptedDoorActions(ctx: ApiContext): void {
-  const now = ctx.now();
-  ctx.store.tx.run(() => {
-    for (const type of ['LOCK_DOOR', 'UNLOCK_DOOR'] as const) {
-      for (const attempt of ctx.store.attempts.pending(type)) {
-        ctx.store.attempts.fail(
-          attempt.action_attempt_id,
-          { type: 'bridge_restarted', message: 'The bridge restarted before the lock confirmed.' },
-          now,
-        );
-        ctx.store.events.append(
-          {
-            event_type:
-              type === 'LOCK_DOOR' ? 'action_attempt.lock_door.failed' : 'action_attempt.unlock_door.failed',
-            device_id: attempt.device_id ?? '',
-            action_attempt_id: attempt.action_attempt_id,
-          },
-          now,
-        );
-      }
-    }
-  });
 }

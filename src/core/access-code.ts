@@ -66,26 +66,6 @@ export interface ManagedCode {
   suspended: boolean;
 }
 
-/** The access_code object of the MQTT contract. */
-export interface AccessCodeView {
-  access_code_id: string;
-  device_id: string;
-  name: string | null;
-  code?: string;
-  type: AccessCodeType;
-  starts_at?: string;
-  ends_at?: string;
-  status: AccessCodeStatus;
-  is_managed: true;
-  is_scheduled_on_device: boolean;
-  is_external_modification_allowed: boolean;
-  is_one_time_use: boolean;
-  common_code_key: string | null;
-  created_at: string;
-  errors: AccessCodeError[];
-  warnings: AccessCodeWarning[];
-}
-
 export const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** What identifies a new managed code; everything else starts at its default. */
@@ -113,28 +93,4 @@ export function newManagedCode(fields: NewCode): ManagedCode {
     suspended: false,
     ...fields,
   };
-}
-
-export function toView(code: ManagedCode, includeCode: boolean): AccessCodeView {
-  const view: AccessCodeView = {
-    access_code_id: code.access_code_id,
-    device_id: code.device_id,
-    name: code.name,
-    type: code.type,
-    status: code.status,
-    is_managed: true,
-    is_scheduled_on_device: code.is_scheduled_on_device,
-    is_external_modification_allowed: code.allow_external_modification,
-    is_one_time_use: code.is_one_time_use,
-    common_code_key: code.common_code_key,
-    created_at: iso(code.created_at),
-    errors: code.errors,
-    warnings: code.warnings,
-  };
-  if (includeCode) view.code = code.code;
-  if (code.window) {
-    view.starts_at = iso(code.window.starts_at);
-    view.ends_at = iso(code.window.ends_at);
-  }
-  return view;
 }

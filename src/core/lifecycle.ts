@@ -1,17 +1,22 @@
 // The lifecycle table of mqtt-api.md as pure transitions: a code and an outcome in, the code's
-// next state and the events that say so out. The reconciler and the API call these; nothing here
-// touches a lock or the store.
+// next state and the events that say so out. Every way a managed code's status can change is in
+// this file; the API, the reconciler and the lock reports call these, and nothing here touches a
+// lock or the store.
 import {
   type AccessCodeErrorCode,
   type AccessCodeWarningCode,
   iso,
   type ManagedCode,
+  newManagedCode,
 } from './access-code.ts';
 import type { EventDraft } from './events.ts';
+import { belongsOnLock, type WindowPolicy } from './time-window.ts';
 
 export interface Transition {
   code: ManagedCode;
   events: EventDraft[];
+  /** The code is deleted for good: its row goes (it is off the lock, or never was on it). */
+  gone?: boolean;
 }
 
 export interface TimingPolicy {
@@ -181,20 +186,104 @@ export function usedUp(code: ManagedCode, now: number): ManagedCode {
   };
 }
 
-/** The lock confirmed that a deleted code's slot is clear. */
-export function confirmRemoved(code: ManagedCode): EventDraft[] {
-  const events = [event(code, 'access_code.removed_from_device')];
-  // A one-time code used up: it is deleted only now that it is off the lock.
-  if (!code.delete_attempt_id) events.push(event(code, 'access_code.deleted'));
-  if (code.delete_attempt_id) {
-    events.push({
-      event_type: 'action_attempt.delete_access_code.succeeded',
-      device_id: code.device_id,
-      access_code_id: code.access_code_id,
-      action_attempt_id: code.delete_attempt_id,
-    });
+// --- Created, updated, deleted (the API). ---
+
+/** A new code: setting when it belongs on the lock now, unset before its window. */
+export function created(code: ManagedCode, now: number, policy: WindowPolicy): Transition {
+  const next = initialStatus(code, now, policy);
+  return { code: next, events: [event(next, 'access_code.created')] };
+}
+
+/**
+ * An update: `next` carries the new fields (is_scheduled_on_device as it would be for its window).
+ * A new PIN or window programs the code again from a clean slate; a new name alone leaves its
+ * status as it is.
+ */
+export function updated(
+  current: ManagedCode,
+  next: ManagedCode,
+  now: number,
+  policy: WindowPolicy,
+): Transition {
+  const reprogrammed =
+    next.code !== current.code ||
+    next.window?.starts_at !== current.window?.starts_at ||
+    next.window?.ends_at !== current.window?.ends_at;
+  const code = reprogrammed
+    ? initialStatus(reprogram(next, now), now, policy)
+    : { ...next, is_scheduled_on_device: current.is_scheduled_on_device };
+  return { code, events: [event(code, 'access_code.changed')] };
+}
+
+const initialStatus = (code: ManagedCode, now: number, policy: WindowPolicy): ManagedCode =>
+  belongsOnLock({ ...code, deleted_at: null }, now, policy, code.is_scheduled_on_device)
+    ? { ...code, status: 'setting', pending_since: now }
+    : { ...code, status: 'unset', pending_since: null };
+
+/**
+ * A delete. A code that is (or may be) on the lock stays as a tombstone, removing, until the lock
+ * confirms its slot is clear; one that never reached the lock is gone at once.
+ */
+export function deleted(code: ManagedCode, now: number, attemptId: string, onLock: boolean): Transition {
+  const events = [event(code, 'access_code.deleted')];
+  if (!onLock) return { code, events, gone: true };
+  return { code: markRemoving(code, now, attemptId), events };
+}
+
+/** An unmanaged code taken over: managed from now on, under its id, already set in its slot. */
+export function convertedToManaged(
+  fields: Pick<ManagedCode, 'access_code_id' | 'device_id' | 'name' | 'code' | 'created_at'>,
+): Transition {
+  const code = newManagedCode({ ...fields, status: 'set', pending_since: null });
+  return { code, events: [] };
+}
+
+// --- What the lock answered (the reconciler). ---
+
+/**
+ * The lock confirmed that a slot this code held is clear: a deleted or expired code is gone; a
+ * time-bound code that left its window is unset until it opens again.
+ */
+export function clearConfirmed(code: ManagedCode, now: number): Transition | null {
+  if (code.deleted_at !== null) {
+    const events = [event(code, 'access_code.removed_from_device')];
+    // A one-time code used up: it is deleted only now that it is off the lock.
+    if (!code.delete_attempt_id) events.push(event(code, 'access_code.deleted'));
+    return { code, events, gone: true };
   }
-  return events;
+  if (hasExpired(code, now)) return { code, events: expiredRemoved(code), gone: true };
+  if (code.window !== null && code.status === 'removing') {
+    const next: ManagedCode = { ...code, status: 'unset', pending_since: null };
+    return { code: next, events: [event(next, 'access_code.removed_from_device')] };
+  }
+  return null;
+}
+
+/** The lock refused to clear a deleted code's slot: reported once; removal is never given up. */
+export function removalRefused(code: ManagedCode, reason: string, now: number): Transition {
+  if (code.deleted_at === null || hasError(code, 'failed_to_remove_from_device')) return { code, events: [] };
+  const next: ManagedCode = {
+    ...code,
+    errors: [
+      ...code.errors,
+      {
+        error_code: 'failed_to_remove_from_device',
+        message: `The lock refused to clear the slot (${reason}); the bridge keeps retrying.`,
+        created_at: iso(now),
+      },
+    ],
+  };
+  return {
+    code: next,
+    events: [
+      event(next, 'access_code.failed_to_remove_from_device', { error_code: 'failed_to_remove_from_device' }),
+    ],
+  };
+}
+
+/** The lock was reset: the code is gone from it through nobody's fault; it is written again. */
+export function lostInReset(code: ManagedCode, now: number): Transition {
+  return { code: { ...reprogram(code, now), revision: code.revision }, events: [] };
 }
 
 /** The PIN in the code's slot was changed or cleared at the keypad. */
@@ -217,3 +306,94 @@ export function modifiedExternally(code: ManagedCode, newCode: string | null, no
   const type = cleared ? 'access_code.deleted_externally' : 'access_code.modified_externally';
   return { code: next, events: [event(next, type)] };
 }
+
+// --- Time windows: the "before its window", "starts_at reached" and "ends_at reached" rows. ---
+
+export type WindowStep =
+  | { kind: 'none' }
+  | { kind: 'save'; code: ManagedCode }
+  /** Past ends_at and not on the lock: the code is deleted now. */
+  | { kind: 'delete'; events: EventDraft[] };
+
+/**
+ * `onLock`: a slot holds (or may hold) the code. A code past its window that is on the lock goes
+ * to removing; the removal's confirmation then deletes it (see expiredRemoved).
+ */
+export function windowStep(
+  code: ManagedCode,
+  now: number,
+  policy: WindowPolicy,
+  native: boolean,
+  onLock: boolean,
+): WindowStep {
+  if (code.window === null || code.deleted_at !== null || !policy.clock_trusted) return { kind: 'none' };
+  if (hasExpired(code, now)) {
+    if (!onLock) return { kind: 'delete', events: [deletedEvent(code)] };
+    return code.status === 'removing' ? { kind: 'none' } : { kind: 'save', code: removing(code, now) };
+  }
+  const belongs = belongsOnLock(code, now, policy, native);
+  const scheduledAhead = native && now < code.window.starts_at;
+  if (belongs && code.status === 'unset' && !scheduledAhead)
+    return { kind: 'save', code: { ...code, status: 'setting', pending_since: now } };
+  if (!belongs && (code.status === 'set' || code.status === 'setting')) {
+    // The window moved later: off the lock until it opens.
+    return {
+      kind: 'save',
+      code: onLock ? removing(code, now) : { ...code, status: 'unset', pending_since: null },
+    };
+  }
+  return { kind: 'none' };
+}
+
+export const hasExpired = (code: ManagedCode, now: number): boolean =>
+  code.window !== null && now >= code.window.ends_at;
+
+/** The lock confirmed an expired code's slot is clear: it is deleted. */
+export function expiredRemoved(code: ManagedCode): EventDraft[] {
+  return [
+    {
+      event_type: 'access_code.removed_from_device',
+      device_id: code.device_id,
+      access_code_id: code.access_code_id,
+    },
+    deletedEvent(code),
+  ];
+}
+
+const deletedEvent = (code: ManagedCode): EventDraft => ({
+  event_type: 'access_code.deleted',
+  device_id: code.device_id,
+  access_code_id: code.access_code_id,
+});
+
+const removing = (code: ManagedCode, now: number): ManagedCode => ({
+  ...code,
+  status: 'removing',
+  pending_since: now,
+  suspended: false,
+  warnings: code.warnings.filter((w) => w.warning_code !== 'delay_in_setting_on_device'),
+});
+
+/**
+ * The lock confirmed the code in its slot. A code the lock holds with its own schedule before
+ * the window opens is scheduled, not set: it is set once starts_at comes.
+ */
+export function confirmOnLock(code: ManagedCode, now: number): Transition {
+  if (!isScheduledAhead(code, now)) return confirmSet(code);
+  if (code.status === 'unset' && code.pending_since === null) return { code, events: [] };
+  const set = confirmSet(code).code;
+  return {
+    code: { ...set, status: 'unset' },
+    events: [
+      {
+        event_type: 'access_code.scheduled_on_device',
+        device_id: code.device_id,
+        access_code_id: code.access_code_id,
+      },
+    ],
+  };
+}
+
+/** Held by the lock with a native schedule whose window has not opened yet. */
+export const isScheduledAhead = (code: ManagedCode, now: number): boolean =>
+  code.window !== null && code.is_scheduled_on_device && now < code.window.starts_at;

@@ -1,7 +1,6 @@
 // Merges what a lock reports about a slot into what the bridge believed was there. Pure: the
 // reconciler stores the result and turns each change into lifecycle transitions and events.
-import type { SlotReading } from '../../drivers/driver.ts';
-import { emptySlot, type ObservedSlot } from './slot.ts';
+import { emptySlot, type ObservedSlot, type SlotReading } from './slot.ts';
 
 export type ObservationChange =
   /** A slot the bridge wrote now holds another PIN (code) or nothing (null). */

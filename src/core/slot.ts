@@ -16,6 +16,23 @@ export interface ObservedSlot {
   unmanaged_id: string | null;
 }
 
+/** A slot as a lock reports it; drivers hand the reconciler readings of this shape. */
+export interface SlotReading {
+  slot: number;
+  state: 'empty' | 'enabled' | 'disabled';
+  /** null when the lock can't read codes back. */
+  code: string | null;
+  /** Where the slot's content came from, when the lock knows. */
+  origin: 'host' | 'keypad' | 'unknown';
+  schedule: TimeWindow | null;
+}
+
+/** Slots first..first+count-1 of a lock. */
+export interface SlotRange {
+  first: number;
+  count: number;
+}
+
 /** A managed code that must be on the lock now. */
 export interface DesiredCode {
   access_code_id: string;
@@ -39,15 +56,11 @@ export const emptySlot = (slot: number): ObservedSlot => ({
 });
 
 /**
- * Locks keep schedules in whole seconds (lockwire's u32 unix seconds, starts rounded down and ends
- * up); a window given with milliseconds reads back without them and must still count as the same,
- * or every read of the lock would rewrite the slot.
+ * Exact: a driver whose lock keeps schedules coarser (lockwire's whole seconds) normalises the
+ * desired window to what the lock will hold, so a read-back compares equal.
  */
 export const sameSchedule = (a: TimeWindow | null, b: TimeWindow | null): boolean =>
-  a === b ||
-  (a !== null && b !== null && sameSecond(a.starts_at, b.starts_at) && sameSecond(a.ends_at, b.ends_at));
-
-const sameSecond = (x: number, y: number) => Math.abs(x - y) < 1000;
+  a === b || (a !== null && b !== null && a.starts_at === b.starts_at && a.ends_at === b.ends_at);
 
 /** The slot once the lock confirmed a write. */
 export const writtenSlot = (op: Extract<SlotOperation, { kind: 'write' }>): ObservedSlot => ({

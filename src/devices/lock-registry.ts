@@ -1,29 +1,44 @@
 // The locks the drivers reach, by device_id. A lock gets its device_id the first time it is seen
-// (by its driver identity) and keeps it. Connectivity, reboots and keypad changes are handed to
-// the reconciler; reports (battery, lock state, codes used) to lock-events.
-import type { LockCapabilities, LockHandle } from '../../drivers/driver.ts';
-import { resume } from '../core/lifecycle.ts';
-import { appendEvents, type ReconcileContext, saveCode } from '../reconciler/context.ts';
-import { recordSlotReading } from '../reconciler/observations.ts';
-import type { Reconciler } from '../reconciler/reconciler.ts';
-import { recordBattery, recordCodeUsed, recordDoor, recordLockState } from './lock-events.ts';
+// (by its driver identity) and keeps it. Connectivity and reports are written down here; what can
+// mean work on the lock (it came back, rebooted, a slot changed at the keypad) is handed to the
+// LockObserver, the reconciler, which this layer does not know.
+import type { LockHandle } from '../../drivers/driver.ts';
+import { connected, disconnected, type LockCapabilities, notYetHeard } from '../core/device.ts';
+import type { SlotReading } from '../core/slot.ts';
+import type { DevicesContext } from './context.ts';
+import {
+  changeDevice,
+  recordBattery,
+  recordCodeUsed,
+  recordDoor,
+  recordLockState,
+  recordWrongCode,
+} from './lock-reports.ts';
+
+/** Who acts on what a lock says about its slots (the reconciler). */
+export interface LockObserver {
+  /** A lock reaches its device now; it may come online later. */
+  attached(deviceId: string, lock: LockHandle): void;
+  /** The lock answers (again). */
+  connected(deviceId: string): void;
+  rebooted(deviceId: string, factoryReset: boolean): void;
+  /** A slot was changed at the lock; the driver's reading of it, when it has one. */
+  slotChanged(deviceId: string, slot: number, reading: SlotReading | null): void;
+}
 
 export class LockRegistry {
   private readonly locks = new Map<string, LockHandle>();
 
   constructor(
-    private readonly ctx: ReconcileContext,
-    private readonly reconciler: Reconciler,
+    private readonly ctx: DevicesContext,
+    private readonly observer: LockObserver,
   ) {}
 
   /** At start nothing is known to answer: every device is offline until its driver says otherwise. */
   markAllOffline(): void {
-    this.ctx.store.tx.run(() => {
+    this.ctx.changes.transaction(() => {
       for (const device of this.ctx.store.devices.list()) {
-        if (!device.online) continue;
-        const next = { ...device, online: false };
-        this.ctx.store.devices.update(next);
-        this.ctx.retained.device(next);
+        if (device.online) this.ctx.changes.device(notYetHeard(device));
       }
     });
   }
@@ -32,87 +47,45 @@ export class LockRegistry {
     return this.locks.get(deviceId);
   }
 
+  /** How many attached locks answer now, and how many don't. */
+  counts(): { online: number; offline: number } {
+    let online = 0;
+    for (const lock of this.locks.values()) if (lock.online) online++;
+    return { online, offline: this.locks.size - online };
+  }
+
   attach(lock: LockHandle): string {
-    const deviceId = this.ctx.store.tx.run(() => {
-      const { device, created } = this.ctx.store.devices.ensure(
-        lock.identity,
-        lock.driver,
-        lock.name,
-        this.ctx.now(),
-      );
-      if (created) this.ctx.retained.device(device);
-      return device.device_id;
-    });
+    const { ctx, observer } = this;
+    const deviceId = ctx.changes.deviceSeen(lock.identity, lock.driver, lock.name).device_id;
     this.locks.set(deviceId, lock);
-    const worker = this.reconciler.worker(deviceId);
-    worker.attach(lock);
-    this.ctx.log.info({ device_id: deviceId, driver: lock.driver, name: lock.name }, 'lock attached');
+    observer.attached(deviceId, lock);
+    ctx.log.info({ device_id: deviceId, driver: lock.driver, name: lock.name }, 'lock attached');
 
-    lock.on('online', (caps) => this.connected(deviceId, caps));
-    lock.on('offline', (reason) => this.disconnected(deviceId, reason));
+    const online = (caps: LockCapabilities) => {
+      changeDevice(ctx, deviceId, (device) => connected(device, caps));
+      ctx.log.info({ device_id: deviceId }, 'lock online');
+      observer.connected(deviceId);
+    };
+    lock.on('online', online);
+    lock.on('offline', (reason) => {
+      let wasOnline = false;
+      changeDevice(ctx, deviceId, (device) => {
+        wasOnline = device.online;
+        return disconnected(device, reason);
+      });
+      if (wasOnline) ctx.log.warn({ device_id: deviceId, reason }, 'lock offline');
+    });
     lock.on('rebooted', (factoryReset) => {
-      this.ctx.log.warn(
-        { device_id: deviceId, factory_reset: factoryReset },
-        'lock rebooted; reading its slots',
-      );
-      this.resumeSuspended(deviceId);
-      worker.requestRead(factoryReset);
+      ctx.log.warn({ device_id: deviceId, factory_reset: factoryReset }, 'lock rebooted; reading its slots');
+      observer.rebooted(deviceId, factoryReset);
     });
-    lock.on('slot_changed', (_slot, reading) => {
-      if (reading) {
-        recordSlotReading(this.ctx, deviceId, reading);
-        worker.wake();
-      } else {
-        worker.requestRead(false);
-      }
-    });
-    lock.on('code_used', (slot, result) => {
-      if (recordCodeUsed(this.ctx, deviceId, slot, result)) this.reconciler.wake(deviceId);
-    });
-    lock.on('lock_state', (state, source, slot) => recordLockState(this.ctx, deviceId, state, source, slot));
-    lock.on('battery', (level) => recordBattery(this.ctx, deviceId, level));
-    lock.on('door_state', (door) =>
-      recordDoor(this.ctx, deviceId, door === 'unknown' ? null : door === 'open'),
-    );
-    if (lock.online && lock.capabilities) this.connected(deviceId, lock.capabilities);
+    lock.on('slot_changed', (slot, reading) => observer.slotChanged(deviceId, slot, reading));
+    lock.on('code_used', (slot, result) => recordCodeUsed(ctx, deviceId, slot, result));
+    lock.on('wrong_code', (attempts) => recordWrongCode(ctx, deviceId, attempts));
+    lock.on('lock_state', (state, source, slot) => recordLockState(ctx, deviceId, state, source, slot));
+    lock.on('battery', (level) => recordBattery(ctx, deviceId, level));
+    lock.on('door_state', (door) => recordDoor(ctx, deviceId, door));
+    if (lock.online && lock.capabilities) online(lock.capabilities);
     return deviceId;
-  }
-
-  private connected(deviceId: string, caps: LockCapabilities): void {
-    this.ctx.store.tx.run(() => {
-      const device = this.ctx.store.devices.get(deviceId)!;
-      const next = { ...device, online: true, capabilities: caps };
-      this.ctx.store.devices.update(next);
-      this.ctx.retained.device(next);
-      if (!device.online) appendEvents(this.ctx, [{ event_type: 'device.connected', device_id: deviceId }]);
-    });
-    this.ctx.log.info({ device_id: deviceId }, 'lock online');
-    this.resumeSuspended(deviceId);
-    // Read every slot on connect: changes made while nobody listened are found, nothing is rewritten.
-    this.reconciler.worker(deviceId).requestRead(false);
-  }
-
-  private disconnected(deviceId: string, reason: string): void {
-    this.ctx.store.tx.run(() => {
-      const device = this.ctx.store.devices.get(deviceId)!;
-      if (!device.online) return;
-      const next = { ...device, online: false };
-      this.ctx.store.devices.update(next);
-      this.ctx.retained.device(next);
-      appendEvents(this.ctx, [
-        { event_type: 'device.disconnected', device_id: deviceId, fields: { reason } },
-      ]);
-    });
-    this.ctx.log.warn({ device_id: deviceId, reason }, 'lock offline');
-  }
-
-  /** Codes that stopped trying because the lock did not answer get another chance. */
-  private resumeSuspended(deviceId: string): void {
-    this.ctx.store.tx.run(() => {
-      for (const code of this.ctx.store.codes.liveForDevice(deviceId)) {
-        if (!code.suspended || !code.errors.some((e) => e.error_code === 'failed_to_set_on_device')) continue;
-        saveCode(this.ctx, resume(code, this.ctx.now()), []);
-      }
-    });
   }
 }

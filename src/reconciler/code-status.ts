@@ -1,10 +1,10 @@
 // A lock's codes' statuses as time passes and the lock's slots are learnt: windows opening and
-// closing, delays and failures, codes found already set, codes that find no free slot. No commands.
+// closing, delays and failures, codes found already set, codes that find no free slot. No commands;
+// the transitions are core/lifecycle.ts's.
 import type { ManagedCode } from '../core/access-code.ts';
-import { checkDelay, refuseSet } from '../core/lifecycle.ts';
+import { checkDelay, confirmOnLock, refuseSet, windowStep } from '../core/lifecycle.ts';
 import { type DesiredCode, type ObservedSlot, sameSchedule } from '../core/slot.ts';
-import { confirmOnLock, windowStep } from '../core/window-lifecycle.ts';
-import { appendEvents, type ReconcileContext, saveCode } from './context.ts';
+import type { ReconcileContext } from './context.ts';
 
 /**
  * What time alone changes, in one pass over the lock's codes: windows opening and closing (an
@@ -25,17 +25,12 @@ export function refreshStatuses(
     );
     const window = windowStep(stored, now, policy, stored.is_scheduled_on_device, onLock);
     if (window.kind === 'delete') {
-      ctx.store.tx.run(() => {
-        ctx.store.codes.remove(stored.access_code_id);
-        appendEvents(ctx, window.events);
-        ctx.retained.codeDeleted(stored.access_code_id);
-      });
+      ctx.changes.accessCode({ code: stored, events: window.events, gone: true });
       continue;
     }
     const moved = window.kind === 'save' ? window.code : stored;
     const delay = checkDelay(moved, now, ctx.timing);
-    if (moved !== stored || delay.events.length > 0)
-      ctx.store.tx.run(() => saveCode(ctx, delay.code, delay.events));
+    if (moved !== stored || delay.events.length > 0) ctx.changes.accessCode(delay);
     current.push(delay.code);
   }
   return current;
@@ -61,9 +56,7 @@ export function settleConfirmed(
         s.code === want.code &&
         sameSchedule(s.schedule, want.schedule),
     );
-    if (!onLock) continue;
-    const transition = confirmOnLock(code, ctx.now());
-    ctx.store.tx.run(() => saveCode(ctx, transition.code, transition.events));
+    if (onLock) ctx.changes.accessCode(confirmOnLock(code, ctx.now()));
   }
 }
 
@@ -76,12 +69,7 @@ export function reportNoSpace(
   for (const id of unplaced) {
     const code = codes.find((c) => c.access_code_id === id);
     if (!code || code.suspended) continue;
-    const transition = refuseSet(
-      code,
-      'no_space_for_access_code_on_device',
-      'The lock has no free slot for this code.',
-      ctx.now(),
-    );
-    ctx.store.tx.run(() => saveCode(ctx, transition.code, transition.events));
+    const message = 'The lock has no free slot for this code.';
+    ctx.changes.accessCode(refuseSet(code, 'no_space_for_access_code_on_device', message, ctx.now()));
   }
 }

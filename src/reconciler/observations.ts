@@ -1,37 +1,47 @@
 // Records what a lock reported about its slots: changes made at the keypad, codes the bridge did
-// not write, writes that landed before a crash, a factory reset.
-import type { SlotReading } from '../../drivers/driver.ts';
-import { modifiedExternally, reprogram } from '../core/lifecycle.ts';
+// not write, writes that landed before a crash, a factory reset. What each finding means for a
+// code is the core's (observe, lifecycle, unmanaged-code); this writes it down.
+import { randomUUID } from 'node:crypto';
+import { lostInReset, modifiedExternally } from '../core/lifecycle.ts';
 import { type ObservationChange, observeSlot } from '../core/observe.ts';
-import type { ObservedSlot } from '../core/slot.ts';
-import { appendEvents, type ReconcileContext, saveCode } from './context.ts';
-import { unmanagedRemoved } from './unmanaged-removal.ts';
+import type { ObservedSlot, SlotRange, SlotReading } from '../core/slot.ts';
+import { changedAtLock, found } from '../core/unmanaged-code.ts';
+import type { ReconcileContext } from './context.ts';
+import { unmanagedRemoved } from './removals.ts';
 
-/** Every slot of the lock was read: slots missing from the reading are empty. */
-export function recordFullReading(
+/**
+ * A range of slots was read: slots of the range missing from the readings are empty. `complete`:
+ * this finished a read of every slot (the device remembers when).
+ */
+export function recordRangeReading(
   ctx: ReconcileContext,
   deviceId: string,
-  slotCount: number,
+  range: SlotRange,
   readings: readonly SlotReading[],
   factoryReset: boolean,
+  complete: boolean,
 ): void {
-  const bySlot = new Map(readings.map((r) => [r.slot, r]));
-  ctx.store.tx.run(() => {
+  const last = range.first + range.count - 1;
+  const inRange = (slot: number) => slot >= range.first && slot <= last;
+  const bySlot = new Map(readings.filter((r) => inRange(r.slot)).map((r) => [r.slot, r]));
+  ctx.changes.transaction(() => {
     const known = new Map(ctx.store.slots.forDevice(deviceId).map((s) => [s.slot, s]));
-    const slots = new Set<number>([...known.keys(), ...bySlot.keys()]);
+    const slots = new Set<number>([...[...known.keys()].filter(inRange), ...bySlot.keys()]);
     for (const slot of slots) {
-      if (slot < 1 || slot > slotCount) continue;
-      const reading = bySlot.get(slot) ?? emptyReading(slot);
-      recordSlot(ctx, deviceId, known.get(slot), reading, factoryReset);
+      recordSlot(ctx, deviceId, known.get(slot), bySlot.get(slot) ?? emptyReading(slot), factoryReset);
     }
     const device = ctx.store.devices.get(deviceId);
-    if (device) ctx.store.devices.update({ ...device, slots_read_at: ctx.now() });
+    if (!device) return;
+    const progress = complete
+      ? { slots_read_at: ctx.now(), full_read_from: null }
+      : { full_read_from: last + 1 };
+    ctx.store.devices.save({ ...device, ...progress });
   });
 }
 
-/** One slot was reported (changed at the keypad). */
+/** One slot was read (a targeted read, or a slot changed at the keypad). */
 export function recordSlotReading(ctx: ReconcileContext, deviceId: string, reading: SlotReading): void {
-  ctx.store.tx.run(() =>
+  ctx.changes.transaction(() =>
     recordSlot(ctx, deviceId, ctx.store.slots.get(deviceId, reading.slot), reading, false),
   );
 }
@@ -53,18 +63,12 @@ function recordSlot(
 ): void {
   const { slot, change } = observeSlot(current, reading, factoryReset);
   if (change?.kind === 'unmanaged_found') {
-    const unmanaged = ctx.store.unmanaged.add(deviceId, slot.slot, slot.code, ctx.now());
-    ctx.store.slots.put(deviceId, { ...slot, unmanaged_id: unmanaged.access_code_id });
-    appendEvents(ctx, [
-      {
-        event_type: 'access_code.unmanaged.created',
-        device_id: deviceId,
-        access_code_id: unmanaged.access_code_id,
-      },
-    ]);
+    const unmanaged = found(randomUUID(), deviceId, slot.slot, slot.code, ctx.now());
+    ctx.changes.unmanagedCode(unmanaged);
+    ctx.changes.slot(deviceId, { ...slot, unmanaged_id: unmanaged.unmanaged.access_code_id });
     return;
   }
-  ctx.store.slots.put(deviceId, slot);
+  ctx.changes.slot(deviceId, slot);
   if (change) applyChange(ctx, deviceId, change);
 }
 
@@ -77,21 +81,23 @@ function applyChange(ctx: ReconcileContext, deviceId: string, change: Observatio
       const transition = modifiedExternally(code, change.code, now);
       if (transition.code.code !== code.code) {
         // The new PIN was taken: the slot now matches the code as it is.
-        ctx.store.slots.put(deviceId, { ...ctx.store.slots.get(deviceId, change.slot)!, confirmed: true });
+        ctx.changes.slot(deviceId, { ...ctx.store.slots.get(deviceId, change.slot)!, confirmed: true });
       }
-      saveCode(ctx, transition.code, transition.events);
+      ctx.changes.accessCode(transition);
       return;
     }
     case 'owned_lost': {
       const code = ctx.store.codes.get(change.owner);
-      if (code) saveCode(ctx, { ...reprogram(code, now), revision: code.revision }, []);
+      if (code) ctx.changes.accessCode(lostInReset(code, now));
       return;
     }
     case 'owned_confirmed':
       return; // the status follows at the next reconcile step, which sees a matching slot
-    case 'unmanaged_changed':
-      ctx.store.unmanaged.updateCode(change.unmanaged_id, change.code);
+    case 'unmanaged_changed': {
+      const record = ctx.store.unmanaged.get(change.unmanaged_id);
+      if (record) ctx.changes.unmanagedCode(changedAtLock(record, change.code));
       return;
+    }
     case 'unmanaged_gone': {
       const record = ctx.store.unmanaged.get(change.unmanaged_id);
       if (record) unmanagedRemoved(ctx, record);

@@ -1,13 +1,21 @@
-// The reconciler: one worker per lock, locks in parallel up to a limit, and one timer for every
-// time-bound code's window boundaries (the next one, derived from the store, so it survives restarts).
+// The reconciler: a generic per-lock queue (lock-queue.ts) running reconcileLock for each lock,
+// locks in parallel up to a limit; one timer for every time-bound code's window boundaries (the
+// next one, derived from the store, so it survives restarts). It hears of locks from the device
+// layer (LockObserver) and carries out door actions between slot commands (LockControl).
+import { DriverError, type LockHandle } from '../../drivers/driver.ts';
 import { DeadlineTimer } from '../clock/deadline-timer.ts';
+import { resume } from '../core/lifecycle.ts';
+import type { SlotReading } from '../core/slot.ts';
 import type { ReconcileContext } from './context.ts';
-import { LockWorker } from './lock-worker.ts';
-import { Semaphore } from './semaphore.ts';
+import { type DoorAction, LockMemory } from './lock-memory.ts';
+import { LockQueue } from './lock-queue.ts';
+import { recordSlotReading } from './observations.ts';
+import type { ReadOccasion } from './read-plan.ts';
+import { reconcileLock } from './reconcile-lock.ts';
 
 export class Reconciler {
-  private readonly workers = new Map<string, LockWorker>();
-  private readonly semaphore: Semaphore;
+  private readonly locks = new Map<string, LockMemory>();
+  private readonly queue: LockQueue;
   private readonly windows: DeadlineTimer;
   private windowsCheckedAt: number;
   private stopped = false;
@@ -16,7 +24,13 @@ export class Reconciler {
     private readonly ctx: ReconcileContext,
     maxParallelLocks: number,
   ) {
-    this.semaphore = new Semaphore(maxParallelLocks);
+    this.queue = new LockQueue(
+      async (deviceId) => {
+        const result = await reconcileLock(ctx, this.memory(deviceId));
+        return { again: result.did !== 'nothing', lookAt: result.lookAt };
+      },
+      { concurrency: maxParallelLocks, backoff: ctx.backoff, now: ctx.now, log: ctx.log },
+    );
     this.windows = new DeadlineTimer((now) => {
       try {
         this.windowsDue(now);
@@ -25,21 +39,57 @@ export class Reconciler {
       }
     }, ctx.now);
     this.windowsCheckedAt = ctx.now();
+    ctx.changes.onWake((deviceId) => this.wake(deviceId));
   }
 
-  worker(deviceId: string): LockWorker {
-    let worker = this.workers.get(deviceId);
-    if (!worker) {
-      worker = new LockWorker(this.ctx, deviceId, this.semaphore);
-      this.workers.set(deviceId, worker);
-    }
-    return worker;
+  // --- What the device layer tells (LockObserver). ---
+
+  attached(deviceId: string, handle: LockHandle): void {
+    this.memory(deviceId).handle = handle;
   }
+
+  connected(deviceId: string): void {
+    this.lockCameBack(deviceId, 'connected');
+  }
+
+  rebooted(deviceId: string, factoryReset: boolean): void {
+    this.lockCameBack(deviceId, factoryReset ? 'factory_reset' : 'rebooted');
+  }
+
+  slotChanged(deviceId: string, slot: number, reading: SlotReading | null): void {
+    if (reading) recordSlotReading(this.ctx, deviceId, reading);
+    else this.memory(deviceId).reads.some([slot]);
+    this.wake(deviceId);
+  }
+
+  // --- Door actions (LockControl). ---
+
+  isOnline(deviceId: string): boolean {
+    return this.locks.get(deviceId)?.handle?.online ?? false;
+  }
+
+  /** Locks or unlocks between the lock's slot commands; resolves once the lock answered. */
+  actuate(deviceId: string, action: DoorAction): Promise<{ ok: true } | { ok: false; reason: string }> {
+    return new Promise((resolve) => {
+      this.memory(deviceId).actions.push({
+        action,
+        settle: (error) =>
+          resolve(
+            error === null
+              ? { ok: true }
+              : { ok: false, reason: error instanceof DriverError ? error.kind : 'failed' },
+          ),
+      });
+      this.wake(deviceId);
+    });
+  }
+
+  // --- Running. ---
 
   /** Something about this lock's desired or observed state changed: reconcile it. */
   wake(deviceId: string): void {
     if (this.stopped) return;
-    this.worker(deviceId).wake();
+    this.queue.wake(deviceId);
     this.armWindows();
   }
 
@@ -49,10 +99,63 @@ export class Reconciler {
    */
   wakeAll(): void {
     if (this.stopped) return;
-    const deviceIds = new Set([...this.ctx.store.codes.deviceIds(), ...this.workers.keys()]);
-    for (const deviceId of deviceIds) this.worker(deviceId).wake();
+    const deviceIds = new Set([...this.ctx.store.codes.deviceIds(), ...this.locks.keys()]);
+    for (const deviceId of deviceIds) this.queue.wake(deviceId);
     this.windowsCheckedAt = this.ctx.now();
     this.armWindows();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.windows.disarm();
+    await this.queue.stop();
+  }
+
+  private memory(deviceId: string): LockMemory {
+    let memory = this.locks.get(deviceId);
+    if (!memory) {
+      memory = new LockMemory(deviceId, this.ctx.backoff);
+      this.locks.set(deviceId, memory);
+    }
+    return memory;
+  }
+
+  /** The lock answers again: its slots are read as its read policy says, and every retry is due. */
+  private lockCameBack(deviceId: string, occasion: ReadOccasion): void {
+    const memory = this.memory(deviceId);
+    this.planReads(memory, occasion);
+    memory.connectedBefore = true;
+    memory.retries.clear();
+    this.resumeSuspended(deviceId);
+    this.wake(deviceId);
+  }
+
+  private planReads(memory: LockMemory, occasion: ReadOccasion): void {
+    const policy = memory.handle?.readPolicy;
+    const device = this.ctx.store.devices.get(memory.deviceId);
+    if (!policy || !device) return;
+    if (occasion === 'factory_reset') {
+      memory.reads.full(true);
+    } else if (policy.mode === 'full') {
+      memory.reads.full(false);
+    } else if (device.slots_read_at === null || device.full_read_from !== null) {
+      // First adoption, or a full read a restart interrupted: go on from where it stopped.
+      memory.reads.full(false, device.full_read_from ?? 1);
+    } else if (occasion === 'rebooted' || !memory.connectedBefore) {
+      // What the bridge knows may be stale (it was down, or the lock restarted): read those slots only.
+      memory.reads.some(this.ctx.store.slots.forDevice(memory.deviceId).map((s) => s.slot));
+    }
+    // A lock that went quiet and answers again, without a reboot, changed nothing we missed.
+  }
+
+  /** Codes that stopped trying because the lock did not answer get another chance. */
+  private resumeSuspended(deviceId: string): void {
+    this.ctx.changes.transaction(() => {
+      for (const code of this.ctx.store.codes.liveForDevice(deviceId)) {
+        if (!code.suspended || !code.errors.some((e) => e.error_code === 'failed_to_set_on_device')) continue;
+        this.ctx.changes.accessCode({ code: resume(code, this.ctx.now()), events: [] });
+      }
+    });
   }
 
   /** The one timer is set for the next window boundary of any code (none while the clock is untrusted). */
@@ -70,14 +173,7 @@ export class Reconciler {
     const from = Math.min(this.windowsCheckedAt, now);
     this.windowsCheckedAt = now;
     for (const deviceId of this.ctx.store.codes.devicesWithBoundary(from, now, lead))
-      this.worker(deviceId).wake();
+      this.queue.wake(deviceId);
     this.armWindows();
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.windows.disarm();
-    for (const worker of this.workers.values()) worker.stop();
-    await Promise.all([...this.workers.values()].map((w) => w.idle()));
   }
 }

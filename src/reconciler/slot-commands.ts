@@ -1,165 +1,144 @@
 // Runs one slot operation on a lock and records what the lock answered. The intent is committed
 // before the command leaves, so a crash mid-write is retried after restart; "set" is recorded only
-// after the lock confirmed.
+// after the lock confirmed. What each answer means for the code is decided by core/lifecycle.ts.
 import { DriverError, type LockHandle } from '../../drivers/driver.ts';
-import { confirmRemoved, inDoubt, refuseSet, resume } from '../core/lifecycle.ts';
+import {
+  clearConfirmed,
+  confirmOnLock,
+  inDoubt,
+  refuseSet,
+  removalRefused,
+  resume,
+} from '../core/lifecycle.ts';
 import { emptySlot, type ObservedSlot, type SlotOperation, writtenSlot } from '../core/slot.ts';
-import { confirmOnLock, expiredRemoved, hasExpired } from '../core/window-lifecycle.ts';
-import { appendEvents, type ReconcileContext, saveCode } from './context.ts';
+import type { ReconcileContext } from './context.ts';
+import type { LockMemory } from './lock-memory.ts';
 import { refusalError } from './refusals.ts';
-import { unmanagedRemoved } from './unmanaged-removal.ts';
+import { attemptDone, unmanagedRemoved } from './removals.ts';
 
-export type CommandOutcome = { ok: true } | { ok: false; error: DriverError };
+type WriteOp = Extract<SlotOperation, { kind: 'write' }>;
+type ClearOp = Extract<SlotOperation, { kind: 'clear' }>;
+
+export const retryKey = (op: SlotOperation): string =>
+  op.kind === 'write' ? `code:${op.access_code_id}` : `slot:${op.slot}`;
 
 export async function runSlotOperation(
   ctx: ReconcileContext,
-  deviceId: string,
-  lock: LockHandle,
+  lock: LockMemory,
+  handle: LockHandle,
   op: SlotOperation,
-): Promise<CommandOutcome> {
+): Promise<void> {
+  const { deviceId } = lock;
   const previous = ctx.store.slots.get(deviceId, op.slot) ?? emptySlot(op.slot);
   if (op.kind === 'write') {
-    ctx.store.tx.run(() =>
-      ctx.store.slots.put(deviceId, {
-        ...previous,
-        owner: op.access_code_id,
-        code: op.code,
-        schedule: op.schedule,
-        confirmed: false,
-        unmanaged_id: null,
-      }),
-    );
+    ctx.changes.slot(deviceId, {
+      ...previous,
+      owner: op.access_code_id,
+      code: op.code,
+      schedule: op.schedule,
+      confirmed: false,
+      unmanaged_id: null,
+    });
   }
   try {
-    if (op.kind === 'write') await lock.writeSlot(op.slot, op.code, op.schedule);
-    else await lock.clearSlot(op.slot);
+    if (op.kind === 'write') await handle.writeSlot(op.slot, op.code, op.schedule);
+    else await handle.clearSlot(op.slot);
   } catch (caught) {
-    const error =
-      caught instanceof DriverError
-        ? caught
-        : new DriverError('timeout', `driver failure: ${String(caught)}`);
-    if (!(caught instanceof DriverError))
-      ctx.log.error({ err: caught, device_id: deviceId }, 'driver command threw');
-    ctx.store.tx.run(() =>
-      op.kind === 'write'
-        ? writeFailed(ctx, deviceId, op, previous, error, lock)
-        : clearFailed(ctx, op, error),
+    const error = asDriverError(ctx, deviceId, caught);
+    ctx.changes.transaction(() =>
+      op.kind === 'write' ? writeFailed(ctx, lock, handle, op, previous, error) : clearFailed(ctx, op, error),
     );
-    return { ok: false, error };
+    retryLater(ctx, lock, op, error);
+    return;
   }
-  ctx.store.tx.run(() =>
-    op.kind === 'write' ? writeConfirmed(ctx, deviceId, op) : clearConfirmed(ctx, deviceId, op),
+  lock.retries.succeeded(retryKey(op));
+  lock.verified.add(op.slot);
+  ctx.changes.transaction(() =>
+    op.kind === 'write' ? writeConfirmed(ctx, deviceId, op) : clearConfirmedOp(ctx, deviceId, op),
   );
-  return { ok: true };
 }
 
-function writeConfirmed(
-  ctx: ReconcileContext,
-  deviceId: string,
-  op: Extract<SlotOperation, { kind: 'write' }>,
-) {
-  ctx.store.slots.put(deviceId, writtenSlot(op));
+/** A driver promises DriverErrors; anything else is a driver bug, logged, and taken as no answer. */
+function asDriverError(ctx: ReconcileContext, deviceId: string, caught: unknown): DriverError {
+  if (caught instanceof DriverError) return caught;
+  ctx.log.error({ err: caught, device_id: deviceId }, 'driver command threw');
+  return new DriverError('outcome_unknown', `driver failure: ${String(caught)}`);
+}
+
+function retryLater(ctx: ReconcileContext, lock: LockMemory, op: SlotOperation, error: DriverError): void {
+  // A refused write is suspended (no loop); a removal is never given up.
+  if (error.permanent && op.kind === 'write') {
+    ctx.log.warn({ device_id: lock.deviceId, slot: op.slot, reason: error.kind }, 'lock refused the code');
+    return;
+  }
+  const delay = lock.retries.failed(retryKey(op), ctx.now());
+  ctx.log.warn(
+    { device_id: lock.deviceId, slot: op.slot, operation: op.kind, reason: error.kind, retry_in_ms: delay },
+    'lock did not confirm; will retry',
+  );
+}
+
+function writeConfirmed(ctx: ReconcileContext, deviceId: string, op: WriteOp): void {
+  ctx.changes.slot(deviceId, writtenSlot(op));
   const code = ctx.store.codes.getAny(op.access_code_id);
   // The code may have changed while the command was out: then it is not this PIN that is set.
   if (!code || code.deleted_at !== null || code.code !== op.code) return;
-  const transition = confirmOnLock(code, ctx.now());
-  saveCode(ctx, transition.code, transition.events);
+  ctx.changes.accessCode(confirmOnLock(code, ctx.now()));
 }
 
 function writeFailed(
   ctx: ReconcileContext,
-  deviceId: string,
-  op: Extract<SlotOperation, { kind: 'write' }>,
+  lock: LockMemory,
+  handle: LockHandle,
+  op: WriteOp,
   previous: ObservedSlot,
   error: DriverError,
-  lock: LockHandle,
-) {
+): void {
   if (!error.permanent) {
-    // The intent stays: the same slot is written again after backoff.
+    // The intent stays: the same slot is written again after backoff. A write that may have
+    // landed is verified first by reading the slot, where the lock can say what it holds.
+    if (error.kind !== 'outcome_unknown') return;
+    if (handle.capabilities?.can_read_codes) {
+      lock.reads.some([op.slot]);
+      return;
+    }
     const code = ctx.store.codes.get(op.access_code_id);
-    if (code && !lock.capabilities?.can_read_codes && outcomeInDoubt(error)) saveCode(ctx, inDoubt(code), []);
+    if (code) ctx.changes.accessCode({ code: inDoubt(code), events: [] });
     return;
   }
-  ctx.store.slots.put(deviceId, previous); // a refused write left the slot as it was
+  ctx.changes.slot(lock.deviceId, previous); // a refused write left the slot as it was
   const code = ctx.store.codes.get(op.access_code_id);
   if (!code) return;
   const { code: errorCode, message } = refusalError(error);
-  const transition = refuseSet(code, errorCode, message, ctx.now());
-  saveCode(ctx, transition.code, transition.events);
+  ctx.changes.accessCode(refuseSet(code, errorCode, message, ctx.now()));
 }
 
-/** The command left but no answer came: it may or may not have reached the lock. */
-const outcomeInDoubt = (error: DriverError) => error.kind === 'timeout';
-
-function clearConfirmed(
-  ctx: ReconcileContext,
-  deviceId: string,
-  op: Extract<SlotOperation, { kind: 'clear' }>,
-) {
-  ctx.store.slots.put(deviceId, emptySlot(op.slot));
-  if (op.access_code_id !== null) {
-    const code = ctx.store.codes.getAny(op.access_code_id);
-    if (code && code.deleted_at !== null) {
-      if (code.delete_attempt_id) ctx.store.attempts.succeed(code.delete_attempt_id, {}, ctx.now());
-      appendEvents(ctx, confirmRemoved(code));
-      ctx.store.codes.remove(code.access_code_id);
-    } else if (code && hasExpired(code, ctx.now())) {
-      appendEvents(ctx, expiredRemoved(code));
-      ctx.store.codes.remove(code.access_code_id);
-      ctx.retained.codeDeleted(code.access_code_id);
-    } else if (code && code.window !== null && code.status === 'removing') {
-      // A time-bound code left its window: it is off the lock now.
-      saveCode(ctx, { ...code, status: 'unset', pending_since: null }, [
-        {
-          event_type: 'access_code.removed_from_device',
-          device_id: deviceId,
-          access_code_id: code.access_code_id,
-        },
-      ]);
-    }
+function clearConfirmedOp(ctx: ReconcileContext, deviceId: string, op: ClearOp): void {
+  const now = ctx.now();
+  ctx.changes.slot(deviceId, emptySlot(op.slot));
+  const code = op.access_code_id === null ? undefined : ctx.store.codes.getAny(op.access_code_id);
+  const transition = code ? clearConfirmed(code, now) : null;
+  if (code && transition) {
+    ctx.changes.accessCode(transition);
+    if (transition.gone && code.delete_attempt_id) attemptDone(ctx, code.delete_attempt_id);
   }
-  if (op.unmanaged_id !== null) {
-    const unmanaged = ctx.store.unmanaged.get(op.unmanaged_id);
-    if (unmanaged) unmanagedRemoved(ctx, unmanaged);
-  }
+  const unmanaged = op.unmanaged_id === null ? undefined : ctx.store.unmanaged.get(op.unmanaged_id);
+  if (unmanaged) unmanagedRemoved(ctx, unmanaged);
   // A freed slot gives codes that found no space another chance.
   for (const waiting of ctx.store.codes.liveForDevice(deviceId)) {
     if (
       waiting.suspended &&
       waiting.errors.some((e) => e.error_code === 'no_space_for_access_code_on_device')
     ) {
-      saveCode(ctx, resume(waiting, ctx.now()), []);
+      ctx.changes.accessCode({ code: resume(waiting, now), events: [] });
     }
   }
 }
 
-function clearFailed(
-  ctx: ReconcileContext,
-  op: Extract<SlotOperation, { kind: 'clear' }>,
-  error: DriverError,
-) {
+function clearFailed(ctx: ReconcileContext, op: ClearOp, error: DriverError): void {
   // Removal is never given up: it is retried with backoff; a refusal is reported once.
   if (!error.permanent || op.access_code_id === null) return;
   const code = ctx.store.codes.getAny(op.access_code_id);
-  if (!code || code.deleted_at === null) return;
-  if (code.errors.some((e) => e.error_code === 'failed_to_remove_from_device')) return;
-  const failed = {
-    ...code,
-    errors: [
-      ...code.errors,
-      {
-        error_code: 'failed_to_remove_from_device' as const,
-        message: `The lock refused to clear the slot (${error.kind}); the bridge keeps retrying.`,
-        created_at: new Date(ctx.now()).toISOString(),
-      },
-    ],
-  };
-  saveCode(ctx, failed, [
-    {
-      event_type: 'access_code.failed_to_remove_from_device',
-      device_id: code.device_id,
-      access_code_id: code.access_code_id,
-      fields: { error_code: 'failed_to_remove_from_device' },
-    },
-  ]);
+  const transition = code ? removalRefused(code, error.kind, ctx.now()) : null;
+  if (transition && transition.events.length > 0) ctx.changes.accessCode(transition);
 }

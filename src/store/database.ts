@@ -6,8 +6,17 @@ import { migrate } from './migrations.ts';
 
 export const STORE_FILE = 'lockbridge.db';
 
-/** Creates data_dir 0700 and the store 0600 (also its -wal and -shm files: they hold PINs too). */
-export function openDatabase(dataDir: string): DatabaseSync {
+/**
+ * Creates data_dir 0700 and the store 0600 (also its -wal and -shm files: they hold PINs too).
+ * null: an in-memory database with the same schema (tests).
+ */
+export function openDatabase(dataDir: string | null): DatabaseSync {
+  if (dataDir === null) {
+    const db = new DatabaseSync(':memory:');
+    db.exec('PRAGMA foreign_keys = ON');
+    migrate(db);
+    return db;
+  }
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   chmodSync(dataDir, 0o700);
   const path = join(dataDir, STORE_FILE);

@@ -1,22 +1,7 @@
 // Devices the bridge has seen, keyed by a UUID it assigns once and by the driver's stable identity.
 import { randomUUID } from 'node:crypto';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import type { DriverKind, LockCapabilities } from '../../drivers/driver.ts';
-
-export interface DeviceRecord {
-  device_id: string;
-  identity: string;
-  driver: DriverKind;
-  name: string;
-  capabilities: LockCapabilities | null;
-  online: boolean;
-  locked: boolean | null;
-  door_open: boolean | null;
-  battery_level: number | null;
-  /** When every slot was last read from the lock; null: never (a new lock). */
-  slots_read_at: number | null;
-  created_at: number;
-}
+import type { Device, DriverKind, LockCapabilities } from '../core/device.ts';
 
 interface DeviceRow {
   device_id: string;
@@ -29,10 +14,11 @@ interface DeviceRow {
   door: string | null;
   battery_level: number | null;
   slots_read_at: number | null;
+  full_read_from: number | null;
   created_at: number;
 }
 
-const fromRow = (row: DeviceRow): DeviceRecord => ({
+const fromRow = (row: DeviceRow): Device => ({
   device_id: row.device_id,
   identity: row.identity,
   driver: row.driver as DriverKind,
@@ -43,6 +29,7 @@ const fromRow = (row: DeviceRow): DeviceRecord => ({
   door_open: row.door === null ? null : row.door === 'open',
   battery_level: row.battery_level,
   slots_read_at: row.slots_read_at,
+  full_read_from: row.full_read_from,
   created_at: row.created_at,
 });
 
@@ -62,21 +49,21 @@ export class DeviceRepository {
     );
     this.updateStmt = db.prepare(
       `UPDATE devices SET name = ?, capabilities = ?, online = ?, locked = ?, door = ?, battery_level = ?,
-         slots_read_at = ? WHERE device_id = ?`,
+         slots_read_at = ?, full_read_from = ? WHERE device_id = ?`,
     );
   }
 
-  get(deviceId: string): DeviceRecord | undefined {
+  get(deviceId: string): Device | undefined {
     const row = this.byId.get(deviceId) as DeviceRow | undefined;
     return row ? fromRow(row) : undefined;
   }
 
-  byIdentity(identity: string): DeviceRecord | undefined {
+  byIdentity(identity: string): Device | undefined {
     const row = this.byIdentityStmt.get(identity) as DeviceRow | undefined;
     return row ? fromRow(row) : undefined;
   }
 
-  list(): DeviceRecord[] {
+  list(): Device[] {
     return (this.all.all() as unknown as DeviceRow[]).map(fromRow);
   }
 
@@ -86,14 +73,14 @@ export class DeviceRepository {
     driver: DriverKind,
     name: string,
     now: number,
-  ): { device: DeviceRecord; created: boolean } {
+  ): { device: Device; created: boolean } {
     const existing = this.byIdentity(identity);
     if (existing) return { device: existing, created: false };
     this.insertStmt.run(randomUUID(), identity, driver, name, now);
     return { device: this.byIdentity(identity)!, created: true };
   }
 
-  update(device: DeviceRecord): void {
+  save(device: Device): void {
     this.updateStmt.run(
       device.name,
       device.capabilities ? JSON.stringify(device.capabilities) : null,
@@ -102,6 +89,7 @@ export class DeviceRepository {
       device.door_open === null ? null : device.door_open ? 'open' : 'closed',
       device.battery_level,
       device.slots_read_at,
+      device.full_read_from,
       device.device_id,
     );
   }

@@ -1,14 +1,26 @@
-// The event log and its outbox: an event is written in the transaction of the change that caused
-// it, published oldest first, and marked published only after the broker's PUBACK.
+// The event log: an event is written in the transaction of the change that caused it, and kept
+// for events/list. Each consumer (MQTT, a webhook endpoint) reads it through its own durable
+// cursor, so every consumer gets every event at least once, oldest first, and a slow or dead one
+// holds back nobody else.
 import { randomUUID } from 'node:crypto';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { iso } from '../core/access-code.ts';
 import type { EventDraft } from '../core/events.ts';
-import type { Outbox, OutboxMessage } from '../transports/mqtt/ports.ts';
 import { Listeners } from './listeners.ts';
 import type { Transactor } from './transaction.ts';
 
 export type EventObject = Record<string, unknown> & { event_id: string; event_type: string };
+
+/** An event as the log holds it. */
+export interface EventRecord {
+  /** Increasing: oldest first. */
+  seq: number;
+  event_type: string;
+  /** Epoch ms. */
+  created_at: number;
+  /** The event object as JSON. */
+  body: string;
+}
 
 export interface EventFilter {
   since: number;
@@ -20,17 +32,45 @@ export interface EventFilter {
 
 export interface OutboxBounds {
   max_age_ms: number;
+  /** Undelivered events a consumer may fall behind by; older ones are skipped for it. */
   max_events: number;
 }
 
-export class EventLog implements Outbox {
+/** One consumer's view of the log: what it has not acknowledged yet. */
+export interface EventFeed {
+  readonly consumer: string;
+  /** Up to `limit` events after afterSeq that this consumer has not acknowledged, oldest first. */
+  peek(afterSeq: number, limit: number): EventRecord[];
+  /** Delivered. The cursor moves past an event once it and every event before it are acknowledged. */
+  acknowledge(seq: number): void;
+  /** Called after new events were committed; returns an unsubscribe function. */
+  onAppend(listener: () => void): () => void;
+}
+
+/** The log as transports read it. */
+export interface EventSource {
+  /** A declared consumer's durable feed. */
+  feed(consumer: string): EventFeed;
+  /** Events after `seq`, oldest first (live watchers that keep their own position). */
+  after(seq: number, limit: number): EventRecord[];
+  /** The newest event's seq (0 for none). */
+  head(): number;
+  onAppend(listener: () => void): () => void;
+}
+
+export class EventLog implements EventSource {
   private readonly insertStmt: StatementSync;
-  private readonly peekStmt: StatementSync;
-  private readonly ackStmt: StatementSync;
+  private readonly afterStmt: StatementSync;
+  private readonly headStmt: StatementSync;
   private readonly dropOldStmt: StatementSync;
-  private readonly countUnpublished: StatementSync;
-  private readonly dropExcessStmt: StatementSync;
+  private readonly consumersStmt: StatementSync;
+  private readonly addConsumerStmt: StatementSync;
+  private readonly dropConsumerStmt: StatementSync;
+  private readonly moveConsumerStmt: StatementSync;
+  private readonly backlogStmt: StatementSync;
+  private readonly nthAfterStmt: StatementSync;
   private readonly appended = new Listeners();
+  private readonly cursors = new Map<string, EventCursor>();
 
   constructor(
     private readonly db: DatabaseSync,
@@ -40,15 +80,19 @@ export class EventLog implements Outbox {
     this.insertStmt = db.prepare(
       `INSERT INTO events (event_id, event_type, device_id, access_code_id, created_at, body) VALUES (?, ?, ?, ?, ?, ?)`,
     );
-    this.peekStmt = db.prepare(
-      'SELECT seq, event_type, body FROM events WHERE published = 0 AND seq > ? ORDER BY seq LIMIT ?',
+    this.afterStmt = db.prepare(
+      'SELECT seq, event_type, created_at, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?',
     );
-    this.ackStmt = db.prepare('UPDATE events SET published = 1 WHERE seq = ?');
-    this.dropOldStmt = db.prepare('DELETE FROM events WHERE created_at < ? AND published = ?');
-    this.countUnpublished = db.prepare('SELECT count(*) AS n FROM events WHERE published = 0');
-    this.dropExcessStmt = db.prepare(
-      'DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE published = 0 ORDER BY seq LIMIT ?)',
+    this.headStmt = db.prepare('SELECT coalesce(max(seq), 0) AS head FROM events');
+    this.dropOldStmt = db.prepare('DELETE FROM events WHERE created_at < ?');
+    this.consumersStmt = db.prepare('SELECT name, position FROM event_consumers');
+    this.addConsumerStmt = db.prepare('INSERT OR IGNORE INTO event_consumers (name, position) VALUES (?, ?)');
+    this.dropConsumerStmt = db.prepare('DELETE FROM event_consumers WHERE name = ?');
+    this.moveConsumerStmt = db.prepare('UPDATE event_consumers SET position = ? WHERE name = ?');
+    this.backlogStmt = db.prepare(
+      'SELECT count(*) AS n, min(created_at) AS oldest FROM events WHERE seq > ?',
     );
+    this.nthAfterStmt = db.prepare('SELECT seq FROM events WHERE seq > ? ORDER BY seq LIMIT 1 OFFSET ?');
   }
 
   /** Writes an event; must run inside the transaction of the change that caused it. */
@@ -76,21 +120,54 @@ export class EventLog implements Outbox {
     return event;
   }
 
-  peek(afterId: number, limit: number): OutboxMessage[] {
-    const rows = this.peekStmt.all(afterId, limit) as Array<{
-      seq: number;
-      event_type: string;
-      body: string;
-    }>;
-    return rows.map((r) => ({ id: r.seq, topic: `events/${r.event_type}`, payload: r.body, retain: false }));
+  /** Events after `seq`, oldest first (live watchers that keep their own position). */
+  after(seq: number, limit: number): EventRecord[] {
+    return this.afterStmt.all(seq, limit) as unknown as EventRecord[];
   }
 
-  acknowledge(message: OutboxMessage): void {
-    this.ackStmt.run(message.id);
+  /** The newest event's seq (0 for none). */
+  head(): number {
+    return (this.headStmt.get() as { head: number }).head;
   }
 
   onAppend(listener: () => void): () => void {
     return this.appended.add(listener);
+  }
+
+  /**
+   * The durable consumers are exactly `names`: a new one starts at the newest event (it gets what
+   * happens from now on), and one no longer named is forgotten so it holds back no pruning.
+   */
+  declareConsumers(names: readonly string[]): void {
+    this.tx.run(() => {
+      const head = this.head();
+      for (const { name } of this.consumerRows()) if (!names.includes(name)) this.dropConsumerStmt.run(name);
+      for (const name of names) this.addConsumerStmt.run(name, head);
+    });
+    for (const name of this.cursors.keys()) if (!names.includes(name)) this.cursors.delete(name);
+  }
+
+  /** A declared consumer's feed. */
+  feed(name: string): EventFeed {
+    let cursor = this.cursors.get(name);
+    if (!cursor) {
+      const row = this.consumerRows().find((r) => r.name === name);
+      if (!row) throw new Error(`event consumer "${name}" was not declared`);
+      cursor = new EventCursor(this, name, row.position, (position) =>
+        this.moveConsumerStmt.run(position, name),
+      );
+      this.cursors.set(name, cursor);
+    }
+    return cursor;
+  }
+
+  /** How far each consumer is behind: undelivered events and the age of the oldest. */
+  backlogs(): Array<{ consumer: string; undelivered: number; oldest_created_at: number | null }> {
+    return this.consumerRows().map(({ name }) => {
+      const position = this.cursors.get(name)?.position ?? this.positionOf(name);
+      const { n, oldest } = this.backlogStmt.get(position) as { n: number; oldest: number | null };
+      return { consumer: name, undelivered: n, oldest_created_at: oldest };
+    });
   }
 
   list(filter: EventFilter): EventObject[] {
@@ -116,17 +193,99 @@ export class EventLog implements Outbox {
   }
 
   /**
-   * Keeps the log bounded: published history and undelivered events older than max_age go, and
-   * the oldest undelivered beyond max_events. Returns how many undelivered events were dropped.
+   * Keeps the log bounded: events older than max_age go, and a consumer more than max_events
+   * behind skips the oldest. Returns how many undelivered events each consumer lost.
    */
-  prune(now: number, bounds: OutboxBounds): number {
+  prune(now: number, bounds: OutboxBounds): Map<string, number> {
     return this.tx.run(() => {
+      const dropped = new Map<string, number>();
       const cutoff = now - bounds.max_age_ms;
-      this.dropOldStmt.run(cutoff, 1);
-      let dropped = Number(this.dropOldStmt.run(cutoff, 0).changes);
-      const { n } = this.countUnpublished.get() as { n: number };
-      if (n > bounds.max_events) dropped += Number(this.dropExcessStmt.run(n - bounds.max_events).changes);
+      for (const { name, position } of this.consumerRows()) {
+        const { n } = this.db
+          .prepare('SELECT count(*) AS n FROM events WHERE seq > ? AND created_at < ?')
+          .get(position, cutoff) as { n: number };
+        if (n > 0) dropped.set(name, n);
+      }
+      this.dropOldStmt.run(cutoff);
+      for (const { name, position } of this.consumerRows()) {
+        const { n } = this.backlogStmt.get(position) as { n: number };
+        if (n <= bounds.max_events) continue;
+        const skip = n - bounds.max_events;
+        const row = this.nthAfterStmt.get(position, skip - 1) as { seq: number };
+        this.moveConsumerStmt.run(row.seq, name);
+        this.cursors.get(name)?.skipTo(row.seq);
+        dropped.set(name, (dropped.get(name) ?? 0) + skip);
+      }
       return dropped;
+    });
+  }
+
+  private consumerRows(): Array<{ name: string; position: number }> {
+    return this.consumersStmt.all() as Array<{ name: string; position: number }>;
+  }
+
+  private positionOf(name: string): number {
+    return this.consumerRows().find((r) => r.name === name)?.position ?? 0;
+  }
+}
+
+/**
+ * One consumer's durable position in the log. Acknowledgements may come out of order; the
+ * position moves past an event only once every event up to it is acknowledged, and is written to
+ * the store once per turn of the event loop however many acknowledgements came in it.
+ */
+class EventCursor implements EventFeed {
+  private readonly early = new Set<number>();
+  private saved: number;
+  private saveScheduled = false;
+
+  constructor(
+    private readonly log: EventLog,
+    readonly consumer: string,
+    public position: number,
+    private readonly save: (position: number) => void,
+  ) {
+    this.saved = position;
+  }
+
+  peek(afterSeq: number, limit: number): EventRecord[] {
+    return this.log.after(Math.max(afterSeq, this.position), limit);
+  }
+
+  acknowledge(seq: number): void {
+    if (seq <= this.position) return;
+    this.early.add(seq);
+    for (const record of this.log.after(this.position, this.early.size)) {
+      if (!this.early.delete(record.seq)) break;
+      this.position = record.seq;
+    }
+    this.scheduleSave();
+  }
+
+  onAppend(listener: () => void): () => void {
+    return this.log.onAppend(listener);
+  }
+
+  /** Pruning moved the consumer on (it fell too far behind). */
+  skipTo(seq: number): void {
+    this.position = Math.max(this.position, seq);
+    this.saved = this.position;
+    for (const s of this.early) if (s <= this.position) this.early.delete(s);
+  }
+
+  private scheduleSave(): void {
+    if (this.saveScheduled || this.position === this.saved) return;
+    this.saveScheduled = true;
+    setImmediate(() => {
+      this.saveScheduled = false;
+      if (this.position === this.saved) return;
+      try {
+        this.save(this.position);
+        this.saved = this.position;
+      } catch {
+        // The store refused (full disk): the events go out again after a restart, a duplicate,
+        // never a loss; the next acknowledgement tries again.
+      }
     });
   }
 }

@@ -110,6 +110,33 @@ const MIGRATIONS: string[] = [
   CREATE INDEX access_codes_by_start ON access_codes(starts_at) WHERE deleted_at IS NULL AND starts_at IS NOT NULL;
   CREATE INDEX access_codes_by_end ON access_codes(ends_at) WHERE deleted_at IS NULL AND ends_at IS NOT NULL;
   `,
+  // 4: one delivery cursor per event consumer instead of a published flag; retained state as
+  // neutral records (kind, id), topics being the transport's business; a full read's progress
+  `
+  CREATE TABLE event_consumers (
+    name TEXT PRIMARY KEY,
+    position INTEGER NOT NULL
+  );
+  INSERT INTO event_consumers (name, position)
+    SELECT 'mqtt', coalesce((SELECT min(seq) - 1 FROM events WHERE published = 0), (SELECT max(seq) FROM events), 0);
+  DROP INDEX events_unpublished;
+  ALTER TABLE events DROP COLUMN published;
+  CREATE TABLE retained_outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    object_id TEXT NOT NULL,
+    body TEXT,
+    UNIQUE (kind, object_id)
+  );
+  INSERT INTO retained_outbox (kind, object_id, body)
+    SELECT CASE WHEN topic LIKE 'devices/%' THEN 'device' WHEN topic LIKE 'access_codes/%' THEN 'access_code' ELSE 'bridge_info' END,
+           CASE WHEN topic LIKE 'devices/%' THEN substr(topic, 9) WHEN topic LIKE 'access_codes/%' THEN substr(topic, 14) ELSE '' END,
+           nullif(payload, '')
+    FROM state_outbox WHERE topic LIKE 'devices/%' OR topic LIKE 'access_codes/%' OR topic = 'bridge/info'
+    ORDER BY seq;
+  DROP TABLE state_outbox;
+  ALTER TABLE devices ADD COLUMN full_read_from INTEGER;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

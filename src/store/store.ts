@@ -10,8 +10,8 @@ import { DeviceRepository } from './devices.ts';
 import { EventLog } from './events.ts';
 import { MetaRepository } from './meta.ts';
 import { RequestRepository } from './requests.ts';
+import { RetainedOutbox } from './retained-outbox.ts';
 import { SlotRepository } from './slots.ts';
-import { StateOutbox } from './state-outbox.ts';
 import { Transactor } from './transaction.ts';
 import { UnmanagedCodeRepository } from './unmanaged-codes.ts';
 
@@ -24,12 +24,13 @@ export class Store {
   readonly attempts: ActionAttemptRepository;
   readonly requests: RequestRepository;
   readonly events: EventLog;
-  readonly state: StateOutbox;
+  /** The retained state of public objects, waiting for the transport that publishes it. */
+  readonly retained: RetainedOutbox;
   readonly meta: MetaRepository;
 
   private constructor(
     private readonly db: DatabaseSync,
-    private readonly dataDir: string,
+    private readonly dataDir: string | null,
     gatewayId: string,
   ) {
     this.tx = new Transactor(db);
@@ -40,7 +41,7 @@ export class Store {
     this.attempts = new ActionAttemptRepository(db);
     this.requests = new RequestRepository(db);
     this.events = new EventLog(db, this.tx, gatewayId);
-    this.state = new StateOutbox(db, this.tx);
+    this.retained = new RetainedOutbox(db, this.tx);
     this.meta = new MetaRepository(db);
   }
 
@@ -48,8 +49,14 @@ export class Store {
     return new Store(openDatabase(dataDir), dataDir, gatewayId);
   }
 
+  /** A store in memory, for tests of the parts above it (no file, same schema). */
+  static inMemory(gatewayId: string): Store {
+    return new Store(openDatabase(null), null, gatewayId);
+  }
+
   /** Bytes on disk (database and WAL), for bridge/info. */
   sizeBytes(): number {
+    if (this.dataDir === null) return 0;
     const path = join(this.dataDir, STORE_FILE);
     let total = 0;
     for (const file of [path, `${path}-wal`]) {

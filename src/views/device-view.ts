@@ -1,8 +1,8 @@
-// The device object of the MQTT contract.
+// The device object of the contract.
 import { iso } from '../core/access-code.ts';
-import type { DeviceRecord } from '../store/devices.ts';
+import type { Device } from '../core/device.ts';
 
-export function deviceView(device: DeviceRecord) {
+export function deviceView(device: Device) {
   const caps = device.capabilities;
   return {
     device_id: device.device_id,

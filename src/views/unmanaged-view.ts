@@ -1,9 +1,9 @@
-// The unmanaged access_code object of the MQTT contract.
+// The unmanaged access_code object of the contract.
 import { iso } from '../core/access-code.ts';
-import type { UnmanagedCodeRecord } from '../store/unmanaged-codes.ts';
+import type { UnmanagedCode } from '../core/unmanaged-code.ts';
 
 /** The PIN is included when the lock could read it back (unmanaged codes have no retained topic). */
-export function unmanagedView(code: UnmanagedCodeRecord) {
+export function unmanagedView(code: UnmanagedCode) {
   return {
     access_code_id: code.access_code_id,
     device_id: code.device_id,

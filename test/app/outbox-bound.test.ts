@@ -9,7 +9,9 @@ afterEach(() => releaseAll(harnesses));
 
 it('drops the oldest undelivered events beyond max_events at start, and says so', async () => {
   const driver = simulatedDriver([{ name: 'Front' }]);
-  const first = new Harness(driver, { yaml: 'outbox: { max_events: 5 }' }); // no broker: nothing is delivered
+  // The broker never answers (port 1): nothing is delivered.
+  const away = 'mqtt://127.0.0.1:1';
+  const first = new Harness(driver, { yaml: 'outbox: { max_events: 5 }', brokerUrl: away });
   harnesses.push(first);
   await first.startOnline();
   for (const code of ['482916', '613094', '750128', '246802']) {
@@ -20,7 +22,11 @@ it('drops the oldest undelivered events beyond max_events at start, and says so'
   const made = events();
   await first.stop();
 
-  const second = new Harness(driver, { yaml: 'outbox: { max_events: 5 }', dataDir: first.dataDir });
+  const second = new Harness(driver, {
+    yaml: 'outbox: { max_events: 5 }',
+    dataDir: first.dataDir,
+    brokerUrl: away,
+  });
   harnesses.push(second);
   await second.startOnline();
   const line = second.log.text.split('\n').find((l) => l.includes('undelivered events dropped'));

@@ -96,7 +96,7 @@ export class Harness {
       config: this.config,
       log: logger,
       ...(this.driver ? { drivers: [this.driver] } : {}),
-      mqtt: this.options.brokerUrl !== undefined,
+      ...(this.options.brokerUrl === undefined ? { transports: [] } : {}),
       clockBackground: false,
       syncProbe: this.options.syncProbe ?? (async () => true),
       ...(this.options.now ? { now: this.options.now } : {}),

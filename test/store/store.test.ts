@@ -61,7 +61,7 @@ describe('store', () => {
         throw new Error('boom');
       }),
     ).toThrow('boom');
-    expect(store.events.peek(0, 10)).toEqual([]);
+    expect(store.events.after(0, 10)).toEqual([]);
     expect(announced).toBe(0);
     store.tx.run(() =>
       store.events.append({ event_type: 'device.connected', device_id: device.device_id }, T0),
@@ -70,45 +70,79 @@ describe('store', () => {
     store.close();
   });
 
-  it('the event outbox hands out oldest first and forgets only what was acknowledged', () => {
+  it('each event consumer has its own cursor: oldest first, moved only past what it acknowledged', () => {
     const store = Store.open(freshDir(), 'hub-1');
+    store.events.declareConsumers(['mqtt', 'webhook:a']);
     store.tx.run(() => {
       for (let i = 0; i < 5; i++)
         store.events.append({ event_type: 'device.connected', device_id: `d${i}` }, T0 + i);
     });
-    const batch = store.events.peek(0, 3);
-    expect(batch.map((m) => JSON.parse(m.payload).device_id)).toEqual(['d0', 'd1', 'd2']);
-    expect(batch[0]).toMatchObject({ topic: 'events/device.connected', retain: false });
-    store.events.acknowledge(batch[1]!);
-    expect(store.events.peek(0, 10).map((m) => JSON.parse(m.payload).device_id)).toEqual([
-      'd0',
-      'd2',
-      'd3',
-      'd4',
+    const mqtt = store.events.feed('mqtt');
+    const hook = store.events.feed('webhook:a');
+    const devices = (records: Array<{ body: string }>) => records.map((r) => JSON.parse(r.body).device_id);
+    const batch = mqtt.peek(0, 3);
+    expect(devices(batch)).toEqual(['d0', 'd1', 'd2']);
+    // Out of order: the cursor waits for d0 before it moves past d1.
+    mqtt.acknowledge(batch[1]!.seq);
+    expect(devices(mqtt.peek(0, 10))).toEqual(['d0', 'd1', 'd2', 'd3', 'd4']);
+    mqtt.acknowledge(batch[0]!.seq);
+    expect(devices(mqtt.peek(0, 10))).toEqual(['d2', 'd3', 'd4']);
+    // The other consumer is not held back, nor moved on.
+    expect(devices(hook.peek(0, 10))).toEqual(['d0', 'd1', 'd2', 'd3', 'd4']);
+    expect(store.events.backlogs()).toEqual([
+      { consumer: 'mqtt', undelivered: 3, oldest_created_at: T0 + 2 },
+      { consumer: 'webhook:a', undelivered: 5, oldest_created_at: T0 },
     ]);
     expect(store.events.list({ since: T0, limit: 10 })).toHaveLength(5);
     store.close();
   });
 
-  it('keeps the outbox bounded by count and age, and says how many undelivered events it dropped', () => {
+  it('a cursor survives a restart; a new consumer starts at the newest event; a forgotten one goes', async () => {
+    const dir = freshDir();
+    const store = Store.open(dir, 'hub-1');
+    store.events.declareConsumers(['mqtt']);
+    store.tx.run(() => {
+      for (let i = 0; i < 3; i++)
+        store.events.append({ event_type: 'device.connected', device_id: `d${i}` }, T0);
+    });
+    store.events.feed('mqtt').acknowledge(store.events.feed('mqtt').peek(0, 1)[0]!.seq);
+    await new Promise((r) => setImmediate(r)); // the position is written once per turn of the loop
+    store.close();
+    const reopened = Store.open(dir, 'hub-1');
+    reopened.events.declareConsumers(['mqtt', 'webhook:new']);
+    expect(reopened.events.feed('mqtt').peek(0, 10)).toHaveLength(2);
+    expect(reopened.events.feed('webhook:new').peek(0, 10)).toHaveLength(0);
+    reopened.events.declareConsumers(['webhook:new']);
+    expect(reopened.events.backlogs().map((b) => b.consumer)).toEqual(['webhook:new']);
+    reopened.close();
+  });
+
+  it('keeps the log bounded by count and age, and says how many undelivered events each consumer lost', () => {
     const store = Store.open(freshDir(), 'hub-1');
+    store.events.declareConsumers(['mqtt']);
     store.tx.run(() => {
       for (let i = 0; i < 10; i++)
         store.events.append({ event_type: 'device.connected', device_id: `d${i}` }, T0 + i * 1000);
     });
-    expect(store.events.prune(T0 + 9000, { max_age_ms: 1e9, max_events: 6 })).toBe(4);
-    expect(store.events.peek(0, 100).map((m) => JSON.parse(m.payload).device_id)[0]).toBe('d4');
-    expect(store.events.prune(T0 + 9000 + 4500, { max_age_ms: 5000, max_events: 100 })).toBe(5);
+    expect(store.events.prune(T0 + 9000, { max_age_ms: 1e9, max_events: 6 })).toEqual(new Map([['mqtt', 4]]));
+    expect(JSON.parse(store.events.feed('mqtt').peek(0, 100)[0]!.body).device_id).toBe('d4');
+    expect(store.events.prune(T0 + 9000 + 4500, { max_age_ms: 5000, max_events: 100 })).toEqual(
+      new Map([['mqtt', 5]]),
+    );
     store.close();
   });
 
-  it('retained state keeps only the newest payload of a topic, and an acknowledged old one does not remove a newer', () => {
+  it('retained state keeps only the newest state of an object, and an acknowledged old one does not remove a newer', () => {
     const store = Store.open(freshDir(), 'hub-1');
-    store.tx.run(() => store.state.put('devices/a', '{"v":1}'));
-    const [old] = store.state.peek(0, 10);
-    store.tx.run(() => store.state.put('devices/a', '{"v":2}'));
-    store.state.acknowledge(old!);
-    expect(store.state.peek(0, 10).map((m) => m.payload)).toEqual(['{"v":2}']);
+    store.tx.run(() => store.retained.put('device', 'a', { v: 1 }));
+    const [old] = store.retained.peek(0, 10);
+    store.tx.run(() => store.retained.put('device', 'a', { v: 2 }));
+    store.retained.acknowledge(old!.seq);
+    expect(store.retained.peek(0, 10).map((r) => [r.kind, r.id, r.body])).toEqual([
+      ['device', 'a', '{"v":2}'],
+    ]);
+    store.tx.run(() => store.retained.put('access_code', 'c', null));
+    expect(store.retained.peek(0, 10).map((r) => r.body)).toEqual(['{"v":2}', null]);
     store.close();
   });
 

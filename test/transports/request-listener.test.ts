@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Packet } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { RequestHandler } from '../../src/api/request-handler.ts';
 import { connectMqtt, type MqttConnection, type MqttOptions } from '../../src/transports/mqtt/connection.ts';
 import { startEmbeddedBroker } from '../../src/transports/mqtt/embedded-broker.ts';
-import type { RequestHandler } from '../../src/transports/mqtt/ports.ts';
 import { startRequestListener } from '../../src/transports/mqtt/request-listener.ts';
 import { type Broker, startMosquitto } from '../helpers/mosquitto.ts';
 import { memoryLogger, uniqueRoot, Watcher, waitFor } from './support.ts';

@@ -1,16 +1,16 @@
-// access_codes/create, get, list, update, delete. Each runs inside the request's transaction; the
-// reconciler is woken only after the commit.
+// access_codes/create, get, list, update, delete. Each runs inside the request's transaction and
+// writes through the one write path, which wakes the lock only after the commit.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { type ManagedCode, newManagedCode, type TimeWindow, toView } from '../../core/access-code.ts';
-import { markRemoving, reprogram } from '../../core/lifecycle.ts';
-import { sameSchedule } from '../../core/slot.ts';
-import { belongsOnLock } from '../../core/time-window.ts';
-import { attemptView } from '../../store/action-attempts.ts';
-import type { DeviceRecord } from '../../store/devices.ts';
+import { type ManagedCode, newManagedCode, type TimeWindow } from '../../core/access-code.ts';
+import { attemptSucceeded, pendingAttempt } from '../../core/action-attempt.ts';
+import type { Device } from '../../core/device.ts';
+import { created, deleted, updated } from '../../core/lifecycle.ts';
+import { accessCodeView } from '../../views/access-code-view.ts';
+import { attemptView } from '../../views/action-attempt-view.ts';
 import { chooseCode, rejectDuplicate } from '../code-rules.ts';
 import type { ApiContext } from '../context.ts';
-import { ApiError, accessCodeNotFound, deviceNotFound, invalidField } from '../errors.ts';
+import { accessCodeNotFound, deviceNotFound, invalidField } from '../errors.ts';
 import { id, instant, parseParams, pin, requestId } from '../validation.ts';
 
 const windowFields = { starts_at: instant.optional(), ends_at: instant.optional() };
@@ -63,33 +63,9 @@ function parseWindow(
   return { starts_at: p.starts_at, ends_at: p.ends_at };
 }
 
-function initialStatus(ctx: ApiContext, code: ManagedCode, now: number): ManagedCode {
-  const native = code.is_scheduled_on_device;
-  const onLockNow = belongsOnLock({ ...code, deleted_at: null }, now, ctx.windowPolicy(), native);
-  return onLockNow
-    ? { ...code, status: 'setting', pending_since: now }
-    : { ...code, status: 'unset', pending_since: null };
-}
-
 /** The lock will hold the window itself (native schedules), unless the request preferred not. */
-const schedulesNatively = (device: DeviceRecord, window: TimeWindow | null, prefer: boolean): boolean =>
+const schedulesNatively = (device: Device, window: TimeWindow | null, prefer: boolean): boolean =>
   window !== null && (device.capabilities?.supports_native_scheduling ?? false) && prefer;
-
-/** Saves the code with its event and retained state; its lock's worker wakes after the commit. */
-function commit(
-  ctx: ApiContext,
-  code: ManagedCode,
-  event_type: 'access_code.created' | 'access_code.changed',
-  now: number,
-) {
-  ctx.store.codes.save(code);
-  ctx.store.events.append(
-    { event_type, device_id: code.device_id, access_code_id: code.access_code_id },
-    now,
-  );
-  ctx.retained.code(code);
-  ctx.store.tx.afterCommit(() => ctx.reconciler.wake(code.device_id));
-}
 
 export function createAccessCode(ctx: ApiContext, params: unknown) {
   const p = parseParams(createSchema, params);
@@ -99,7 +75,7 @@ export function createAccessCode(ctx: ApiContext, params: unknown) {
   const window = parseWindow(p, now) ?? null;
   const pinCode = chooseCode(ctx, device, p.code, window);
   const native = schedulesNatively(device, window, p.prefer_native_scheduling !== false);
-  let code = newManagedCode({
+  const code = newManagedCode({
     access_code_id: randomUUID(),
     device_id: device.device_id,
     name: p.name ?? null,
@@ -113,16 +89,16 @@ export function createAccessCode(ctx: ApiContext, params: unknown) {
     common_code_key: p.common_code_key ?? null,
     created_at: now,
   });
-  code = initialStatus(ctx, code, now);
-  commit(ctx, code, 'access_code.created', now);
-  return { access_code: toView(code, true) };
+  const transition = created(code, now, ctx.windowPolicy());
+  ctx.changes.accessCode(transition);
+  return { access_code: accessCodeView(transition.code) };
 }
 
 export function getAccessCode(ctx: ApiContext, params: unknown) {
   const p = parseParams(getSchema, params);
   const code = ctx.store.codes.get(p.access_code_id);
   if (!code) throw accessCodeNotFound(p.access_code_id);
-  return { access_code: toView(code, true) };
+  return { access_code: accessCodeView(code) };
 }
 
 export function listAccessCodes(ctx: ApiContext, params: unknown) {
@@ -142,7 +118,7 @@ export function listAccessCodes(ctx: ApiContext, params: unknown) {
         : p.access_code_ids.map((i) => ctx.store.codes.get(i)).filter((c) => c !== undefined);
     codes = found.filter((c) => wanted.has(c.access_code_id));
   }
-  return { access_codes: codes.map((c) => toView(c, true)) };
+  return { access_codes: codes.map((c) => accessCodeView(c)) };
 }
 
 export function updateAccessCode(ctx: ApiContext, params: unknown) {
@@ -161,7 +137,7 @@ export function updateAccessCode(ctx: ApiContext, params: unknown) {
   if (p.code === undefined && window !== current.window)
     rejectDuplicate(ctx, device.device_id, pinCode, window, current.access_code_id);
 
-  let next: ManagedCode = {
+  const next: ManagedCode = {
     ...current,
     name: p.name === undefined ? current.name : p.name,
     code: pinCode,
@@ -169,12 +145,9 @@ export function updateAccessCode(ctx: ApiContext, params: unknown) {
     type: window ? 'time_bound' : 'ongoing',
     allow_external_modification: p.allow_external_modification ?? current.allow_external_modification,
     is_one_time_use: p.is_one_time_use ?? current.is_one_time_use,
+    is_scheduled_on_device: schedulesNatively(device, window, current.prefer_native_scheduling),
   };
-  if (next.code !== current.code || !sameSchedule(window, current.window)) {
-    const native = schedulesNatively(device, window, next.prefer_native_scheduling);
-    next = initialStatus(ctx, { ...reprogram(next, now), is_scheduled_on_device: native }, now);
-  }
-  commit(ctx, next, 'access_code.changed', now);
+  ctx.changes.accessCode(updated(current, next, now, ctx.windowPolicy()));
   return {};
 }
 
@@ -183,28 +156,19 @@ export function deleteAccessCode(ctx: ApiContext, params: unknown) {
   const now = ctx.now();
   const code = ctx.store.codes.get(p.access_code_id);
   if (!code) throw accessCodeNotFound(p.access_code_id);
-  const attempt = ctx.store.attempts.create('DELETE_ACCESS_CODE', code.device_id, code.access_code_id, now);
+  const pending = pendingAttempt(
+    randomUUID(),
+    'DELETE_ACCESS_CODE',
+    code.device_id,
+    code.access_code_id,
+    now,
+  );
   const onLock = ctx.store.slots.forDevice(code.device_id).some((s) => s.owner === code.access_code_id);
-  const ids = { device_id: code.device_id, access_code_id: code.access_code_id };
-  ctx.store.events.append({ event_type: 'access_code.deleted', ...ids }, now);
-  if (onLock) {
-    // Pending until the lock confirms the slot is clear; retried until it does, across restarts.
-    ctx.store.codes.save(markRemoving(code, now, attempt.action_attempt_id));
-    ctx.store.tx.afterCommit(() => ctx.reconciler.wake(code.device_id));
-  } else {
-    ctx.store.codes.remove(code.access_code_id);
-    ctx.store.attempts.succeed(attempt.action_attempt_id, {}, now);
-    ctx.store.events.append(
-      {
-        event_type: 'action_attempt.delete_access_code.succeeded',
-        ...ids,
-        action_attempt_id: attempt.action_attempt_id,
-      },
-      now,
-    );
-  }
-  ctx.retained.codeDeleted(code.access_code_id);
-  return { action_attempt: attemptView(ctx.store.attempts.get(attempt.action_attempt_id)!) };
+  // Pending until the lock confirms the slot is clear, retried until it does, across restarts;
+  // done at once when the code never reached the lock.
+  const transition = deleted(code, now, pending.action_attempt_id, onLock);
+  const attempt = transition.gone ? attemptSucceeded(pending) : { attempt: pending, events: [] };
+  ctx.changes.accessCode(transition);
+  ctx.changes.attempt(attempt);
+  return { action_attempt: attemptView(attempt.attempt) };
 }
-
-export { ApiError };

@@ -1,7 +1,7 @@
 // action_attempts/get and events/list.
 import { z } from 'zod';
 import { EVENT_TYPES } from '../../core/events.ts';
-import { attemptView } from '../../store/action-attempts.ts';
+import { attemptView } from '../../views/action-attempt-view.ts';
 import type { ApiContext } from '../context.ts';
 import { actionAttemptNotFound } from '../errors.ts';
 import { id, instant, parseParams, requestId } from '../validation.ts';

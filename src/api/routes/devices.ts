@@ -1,9 +1,16 @@
 // devices/list, devices/get, locks/lock_door, locks/unlock_door.
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { DriverError } from '../../../drivers/driver.ts';
-import { type ActionType, attemptView } from '../../store/action-attempts.ts';
+import {
+  type ActionAttempt,
+  attemptFailed,
+  attemptSucceeded,
+  pendingAttempt,
+} from '../../core/action-attempt.ts';
+import { actuated } from '../../core/device.ts';
+import { attemptView } from '../../views/action-attempt-view.ts';
 import { deviceView } from '../../views/device-view.ts';
-import type { ApiContext } from '../context.ts';
+import type { ActuationOutcome, ApiContext } from '../context.ts';
 import { deviceNotFound } from '../errors.ts';
 import { id, parseParams, requestId } from '../validation.ts';
 
@@ -29,85 +36,36 @@ export const unlockDoor = (ctx: ApiContext, params: unknown) => doorAction(ctx, 
  * The attempt is pending until the lock confirms. A lock that is not answering fails it at once:
  * an unlock must never be carried out late, long after whoever asked has gone.
  */
-function doorAction(
-  ctx: ApiContext,
-  params: unknown,
-  type: Extract<ActionType, 'LOCK_DOOR' | 'UNLOCK_DOOR'>,
-) {
+function doorAction(ctx: ApiContext, params: unknown, type: 'LOCK_DOOR' | 'UNLOCK_DOOR') {
   const p = parseParams(deviceParams, params);
   const device = ctx.store.devices.get(p.device_id);
   if (!device) throw deviceNotFound(p.device_id);
-  const now = ctx.now();
-  const attempt = ctx.store.attempts.create(type, device.device_id, null, now);
-  const lock = ctx.registry.get(device.device_id);
-  const prefix = type === 'LOCK_DOOR' ? 'action_attempt.lock_door' : 'action_attempt.unlock_door';
-  const attemptId = attempt.action_attempt_id;
-  if (!lock?.online) {
-    ctx.store.attempts.fail(
-      attemptId,
-      { type: 'device_offline', message: 'The lock is not answering.' },
-      now,
-    );
-    ctx.store.events.append(
-      { event_type: `${prefix}.failed`, device_id: device.device_id, action_attempt_id: attemptId },
-      now,
-    );
-  } else {
-    ctx.store.tx.afterCommit(() => {
-      void ctx.reconciler
-        .worker(device.device_id)
-        .runAction((l) => (type === 'LOCK_DOOR' ? l.lock() : l.unlock()))
-        .then(
-          () => finishDoorAction(ctx, device.device_id, attemptId, type, null),
-          (error: unknown) => finishDoorAction(ctx, device.device_id, attemptId, type, error),
-        );
-    });
+  const pending = pendingAttempt(randomUUID(), type, device.device_id, null, ctx.now());
+  if (!ctx.locks.isOnline(device.device_id)) {
+    const failed = attemptFailed(pending, { type: 'device_offline', message: 'The lock is not answering.' });
+    ctx.changes.attempt(failed);
+    return { action_attempt: attemptView(failed.attempt) };
   }
-  return { action_attempt: attemptView(ctx.store.attempts.get(attemptId)!) };
+  ctx.changes.attempt({ attempt: pending, events: [] });
+  ctx.store.tx.afterCommit(() => {
+    const action = type === 'LOCK_DOOR' ? 'lock' : 'unlock';
+    void ctx.locks
+      .actuate(device.device_id, action)
+      .then((outcome) => doorActionEnded(ctx, pending, outcome));
+  });
+  return { action_attempt: attemptView(pending) };
 }
 
-function finishDoorAction(
-  ctx: ApiContext,
-  deviceId: string,
-  attemptId: string,
-  type: ActionType,
-  error: unknown,
-) {
-  const now = ctx.now();
-  const prefix = type === 'LOCK_DOOR' ? 'action_attempt.lock_door' : 'action_attempt.unlock_door';
-  ctx.store.tx.run(() => {
-    if (error) {
-      const kind = error instanceof DriverError ? error.kind : 'failed';
-      ctx.store.attempts.fail(
-        attemptId,
-        { type: kind, message: `The lock did not carry out the action (${kind}).` },
-        now,
-      );
-      ctx.store.events.append(
-        { event_type: `${prefix}.failed`, device_id: deviceId, action_attempt_id: attemptId },
-        now,
-      );
-      return;
-    }
-    const locked = type === 'LOCK_DOOR';
-    ctx.store.attempts.succeed(attemptId, {}, now);
-    ctx.store.events.append(
-      { event_type: `${prefix}.succeeded`, device_id: deviceId, action_attempt_id: attemptId },
-      now,
-    );
-    ctx.store.events.append(
-      {
-        event_type: locked ? 'lock.locked' : 'lock.unlocked',
-        device_id: deviceId,
-        action_attempt_id: attemptId,
-        fields: { method: 'remote' },
-      },
-      now,
-    );
-    const device = ctx.store.devices.get(deviceId);
-    if (device) {
-      ctx.store.devices.update({ ...device, locked });
-      ctx.retained.device({ ...device, locked });
-    }
+function doorActionEnded(ctx: ApiContext, attempt: ActionAttempt, outcome: ActuationOutcome): void {
+  if (!outcome.ok) {
+    const message = `The lock did not carry out the action (${outcome.reason}).`;
+    ctx.changes.attempt(attemptFailed(attempt, { type: outcome.reason, message }));
+    return;
+  }
+  ctx.changes.transaction(() => {
+    ctx.changes.attempt(attemptSucceeded(attempt));
+    const device = ctx.store.devices.get(attempt.device_id ?? '');
+    if (device)
+      ctx.changes.device(actuated(device, attempt.action_type === 'LOCK_DOOR', attempt.action_attempt_id));
   });
 }

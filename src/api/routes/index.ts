@@ -13,24 +13,21 @@ import { convertUnmanaged, deleteUnmanaged, getUnmanaged, listUnmanaged } from '
 
 export type Route = (ctx: ApiContext, params: unknown) => Record<string, unknown>;
 
-export const ROUTES: Readonly<Record<string, Route>> = {
-  'access_codes/create': createAccessCode,
-  'access_codes/get': getAccessCode,
-  'access_codes/list': listAccessCodes,
-  'access_codes/update': updateAccessCode,
-  'access_codes/delete': deleteAccessCode,
-  'access_codes/unmanaged/list': listUnmanaged,
-  'access_codes/unmanaged/get': getUnmanaged,
-  'access_codes/unmanaged/convert_to_managed': convertUnmanaged,
-  'access_codes/unmanaged/delete': deleteUnmanaged,
-  'action_attempts/get': getActionAttempt,
-  'devices/list': listDevices,
-  'devices/get': getDevice,
-  'locks/lock_door': lockDoor,
-  'locks/unlock_door': unlockDoor,
-  'events/list': listEvents,
-};
-
-export function addRoutes(extra: Readonly<Record<string, Route>>): void {
-  Object.assign(ROUTES, extra);
-}
+/** A Map, not an object: a route named like an Object.prototype member (toString) is unknown. */
+export const ROUTES: ReadonlyMap<string, Route> = new Map<string, Route>([
+  ['access_codes/create', createAccessCode],
+  ['access_codes/get', getAccessCode],
+  ['access_codes/list', listAccessCodes],
+  ['access_codes/update', updateAccessCode],
+  ['access_codes/delete', deleteAccessCode],
+  ['access_codes/unmanaged/list', listUnmanaged],
+  ['access_codes/unmanaged/get', getUnmanaged],
+  ['access_codes/unmanaged/convert_to_managed', convertUnmanaged],
+  ['access_codes/unmanaged/delete', deleteUnmanaged],
+  ['action_attempts/get', getActionAttempt],
+  ['devices/list', listDevices],
+  ['devices/get', getDevice],
+  ['locks/lock_door', lockDoor],
+  ['locks/unlock_door', unlockDoor],
+  ['events/list', listEvents],
+]);

@@ -1,9 +1,17 @@
 // access_codes/unmanaged/list, get, convert_to_managed, delete: codes found on a lock that the
 // bridge did not write. They are never touched unless one of these routes asks.
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { type ManagedCode, newManagedCode, toView } from '../../core/access-code.ts';
-import { attemptView } from '../../store/action-attempts.ts';
-import type { UnmanagedCodeRecord } from '../../store/unmanaged-codes.ts';
+import { attemptFailed, attemptSucceeded, pendingAttempt } from '../../core/action-attempt.ts';
+import { convertedToManaged } from '../../core/lifecycle.ts';
+import {
+  conversionRefused,
+  converted,
+  removalRequested,
+  type UnmanagedCode,
+} from '../../core/unmanaged-code.ts';
+import { accessCodeView, withoutCode } from '../../views/access-code-view.ts';
+import { attemptView } from '../../views/action-attempt-view.ts';
 import { unmanagedView } from '../../views/unmanaged-view.ts';
 import type { ApiContext } from '../context.ts';
 import { accessCodeNotFound, deviceNotFound } from '../errors.ts';
@@ -12,7 +20,7 @@ import { id, parseParams, requestId } from '../validation.ts';
 const byDevice = z.strictObject({ request_id: requestId, device_id: id });
 const byCode = z.strictObject({ request_id: requestId, access_code_id: id });
 
-function findUnmanaged(ctx: ApiContext, params: unknown): UnmanagedCodeRecord {
+function findUnmanaged(ctx: ApiContext, params: unknown): UnmanagedCode {
   const p = parseParams(byCode, params);
   const record = ctx.store.unmanaged.get(p.access_code_id);
   if (!record) throw accessCodeNotFound(p.access_code_id);
@@ -35,82 +43,60 @@ export function getUnmanaged(ctx: ApiContext, params: unknown) {
  */
 export function convertUnmanaged(ctx: ApiContext, params: unknown) {
   const record = findUnmanaged(ctx, params);
-  const now = ctx.now();
-  const ids = { device_id: record.device_id, access_code_id: record.access_code_id };
-  const attempt = ctx.store.attempts.create(
+  const pending = pendingAttempt(
+    randomUUID(),
     'CONVERT_ACCESS_CODE_TO_MANAGED',
     record.device_id,
     record.access_code_id,
-    now,
+    ctx.now(),
   );
-  const id = attempt.action_attempt_id;
   if (record.code === null || record.delete_attempt_id !== null) {
     const message =
       record.code === null
         ? 'This lock cannot read codes back, so the bridge does not know the code to manage.'
         : 'This code is being deleted.';
-    ctx.store.attempts.fail(id, { type: 'failed_to_convert_to_managed', message }, now);
-    ctx.store.events.append(
-      { event_type: 'access_code.unmanaged.failed_to_convert_to_managed', ...ids },
-      now,
-    );
-    ctx.store.events.append(
-      { event_type: 'action_attempt.convert_access_code_to_managed.failed', ...ids, action_attempt_id: id },
-      now,
-    );
-  } else {
-    const code = managedFrom(record, record.code);
-    const slot = ctx.store.slots.get(record.device_id, record.slot);
-    ctx.store.unmanaged.remove(record.access_code_id);
-    ctx.store.codes.save(code);
-    if (slot)
-      ctx.store.slots.put(record.device_id, {
-        ...slot,
-        owner: code.access_code_id,
-        unmanaged_id: null,
-        confirmed: true,
-      });
-    ctx.store.attempts.succeed(id, { access_code: toView(code, false) }, now);
-    ctx.store.events.append({ event_type: 'access_code.unmanaged.converted_to_managed', ...ids }, now);
-    ctx.store.events.append(
-      {
-        event_type: 'action_attempt.convert_access_code_to_managed.succeeded',
-        ...ids,
-        action_attempt_id: id,
-      },
-      now,
-    );
-    ctx.retained.code(code);
+    const failed = attemptFailed(pending, { type: 'failed_to_convert_to_managed', message });
+    ctx.changes.unmanagedCode(conversionRefused(record));
+    ctx.changes.attempt(failed);
+    return { action_attempt: attemptView(failed.attempt) };
   }
-  return { action_attempt: attemptView(ctx.store.attempts.get(id)!) };
+  const managed = convertedToManaged({
+    access_code_id: record.access_code_id,
+    device_id: record.device_id,
+    name: `Slot ${record.slot}`,
+    code: record.code,
+    created_at: record.created_at,
+  });
+  const slot = ctx.store.slots.get(record.device_id, record.slot);
+  ctx.changes.unmanagedCode(converted(record));
+  ctx.changes.accessCode(managed);
+  if (slot) {
+    ctx.changes.slot(record.device_id, {
+      ...slot,
+      owner: record.access_code_id,
+      unmanaged_id: null,
+      confirmed: true,
+    });
+  }
+  const succeeded = attemptSucceeded(pending, { access_code: withoutCode(accessCodeView(managed.code)) });
+  ctx.changes.attempt(succeeded);
+  return { action_attempt: attemptView(succeeded.attempt) };
 }
 
 /** Pending until the lock confirms the slot is clear; retried like a managed code's removal. */
 export function deleteUnmanaged(ctx: ApiContext, params: unknown) {
   const record = findUnmanaged(ctx, params);
-  const now = ctx.now();
   const existing =
     record.delete_attempt_id === null ? undefined : ctx.store.attempts.get(record.delete_attempt_id);
   if (existing) return { action_attempt: attemptView(existing) };
-  const attempt = ctx.store.attempts.create(
+  const attempt = pendingAttempt(
+    randomUUID(),
     'DELETE_UNMANAGED_ACCESS_CODE',
     record.device_id,
     record.access_code_id,
-    now,
+    ctx.now(),
   );
-  ctx.store.unmanaged.markDeleting(record.access_code_id, attempt.action_attempt_id);
-  ctx.store.tx.afterCommit(() => ctx.reconciler.wake(record.device_id));
+  ctx.changes.attempt({ attempt, events: [] });
+  ctx.changes.unmanagedCode(removalRequested(record, attempt.action_attempt_id));
   return { action_attempt: attemptView(attempt) };
-}
-
-function managedFrom(record: UnmanagedCodeRecord, pin: string): ManagedCode {
-  return newManagedCode({
-    access_code_id: record.access_code_id,
-    device_id: record.device_id,
-    name: `Slot ${record.slot}`,
-    code: pin,
-    created_at: record.created_at,
-    status: 'set',
-    pending_since: null,
-  });
 }

@@ -1,4 +1,5 @@
-// What the MQTT transport needs from the rest of the bridge; the store and the API implement it.
+// The shape of a durable outbox as the MQTT publisher drains it: the transport adapts the bridge's
+// event feed and retained feed to it, naming each record's topic.
 
 /** A message waiting in a durable outbox; removed only after the broker's PUBACK. */
 export interface OutboxMessage {
@@ -19,15 +20,3 @@ export interface Outbox {
   /** Called after new messages were committed; returns an unsubscribe function. */
   onAppend(listener: () => void): () => void;
 }
-
-export interface RequestContext {
-  /** Set by the transport when the request came without one. */
-  generatedRequestId: string;
-}
-
-/** The transport-agnostic API: takes a route and its raw payload, returns the response body. Never throws. */
-export type RequestHandler = (
-  route: string,
-  payload: Buffer,
-  context: RequestContext,
-) => Promise<Record<string, unknown>>;

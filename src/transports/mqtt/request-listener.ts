@@ -4,8 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IPublishPacket } from 'mqtt';
 import type { Logger } from 'pino';
+import type { RequestHandler } from '../../api/request-handler.ts';
 import type { MqttConnection } from './connection.ts';
-import type { RequestHandler } from './ports.ts';
 
 export interface RequestListenerOptions {
   /** Larger payloads are still handed to the handler (it answers invalid_input), and logged. */

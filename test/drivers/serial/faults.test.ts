@@ -78,13 +78,13 @@ describe('lockwire link over a pty: faults on the line', () => {
     expect(sim.model.slot(5).code).toBe('5555');
   });
 
-  it('gives up after 3 re-sends with timeout, goes offline, and comes back through GET_INFO probes', async () => {
+  it('gives up after 3 re-sends (the outcome of a write is then unknown), goes offline, and comes back through GET_INFO probes', async () => {
     const { lock, sim, received } = await onlineLock();
     const seen = record(lock, ['offline', 'online']);
     sim.faults.silent = true;
     const error = await lock.writeSlot(6, '6666', null).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DriverError);
-    expect((error as DriverError).kind).toBe('timeout');
+    expect((error as DriverError).kind).toBe('outcome_unknown');
     expect(writes(received)).toHaveLength(4); // the first send and exactly 3 re-sends
     expect(sim.model.writeCount).toBe(0);
     expect(lock.online).toBe(false);

@@ -275,16 +275,16 @@ describe('SimulatedLock fault knobs', () => {
     expect(lock.model.codeIn(1)).toBeNull();
   });
 
-  it('dropConfirmation: the write lands but answers timeout, and the retry is harmless', async () => {
+  it('dropConfirmation: the write lands but its answer is lost: outcome_unknown, and the retry is harmless', async () => {
     const lock = await onlineLock();
     lock.dropConfirmation();
     const lost = await refusalOf(lock.writeSlot(3, '40404', null));
-    expect([lost.kind, lost.permanent]).toEqual(['timeout', false]);
+    expect([lost.kind, lost.permanent]).toEqual(['outcome_unknown', false]);
     expect(lock.model.codeIn(3)).toBe('40404');
     await lock.writeSlot(3, '40404', null);
     expect(lock.model.occupiedSlots()).toEqual([3]);
     lock.dropConfirmation();
-    expect((await refusalOf(lock.clearSlot(3))).kind).toBe('timeout');
+    expect((await refusalOf(lock.clearSlot(3))).kind).toBe('outcome_unknown');
     expect(lock.model.occupiedSlots()).toEqual([]);
   });
 

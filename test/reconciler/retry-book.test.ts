@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../../src/core/backoff.ts';
-import { RetryBook } from '../../src/reconciler/backoff.ts';
+import { RetryBook } from '../../src/reconciler/retry-book.ts';
 
 const policy = { base_ms: 100, max_ms: 1000 };
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type ManagedCode, newManagedCode } from '../../src/core/access-code.ts';
+import { confirmOnLock, expiredRemoved, windowStep } from '../../src/core/lifecycle.ts';
 import { belongsOnLock } from '../../src/core/time-window.ts';
-import { confirmOnLock, expiredRemoved, windowStep } from '../../src/core/window-lifecycle.ts';
 
 const HOUR = 3_600_000;
 const T0 = Date.parse('2026-12-01T12:00:00.000Z');

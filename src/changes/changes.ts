@@ -1,0 +1,112 @@
+// The one write path. Every change of an access code, an unmanaged code, a device, an action
+// attempt or an observed slot goes through one method here, which in one transaction (joining the
+// caller's, if any) saves the row, appends the change's events and queues the retained state; the
+// lock is woken only after the commit. What the change is, is decided by the pure core
+// (lifecycle, device, unmanaged-code, action-attempt); this file only writes it down.
+import type { AttemptChange } from '../core/action-attempt.ts';
+import type { Device, DeviceChange, DriverKind } from '../core/device.ts';
+import type { EventDraft } from '../core/events.ts';
+import type { Transition } from '../core/lifecycle.ts';
+import type { ObservedSlot } from '../core/slot.ts';
+import type { UnmanagedChange } from '../core/unmanaged-code.ts';
+import type { Store } from '../store/store.ts';
+import { accessCodeView } from '../views/access-code-view.ts';
+import { deviceView } from '../views/device-view.ts';
+
+export class Changes {
+  private readonly wakeListeners = new Set<(deviceId: string) => void>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly now: () => number,
+  ) {}
+
+  /** Someone (the reconciler) acts on a lock whose state changed; called after each commit. */
+  onWake(listener: (deviceId: string) => void): () => void {
+    this.wakeListeners.add(listener);
+    return () => this.wakeListeners.delete(listener);
+  }
+
+  /** Several changes that commit together (nested calls join the outer transaction). */
+  transaction<T>(work: () => T): T {
+    return this.store.tx.run(work);
+  }
+
+  /** A managed code: saved, or removed when the transition says it is gone. */
+  accessCode(t: Transition): void {
+    const { code } = t;
+    this.store.tx.run(() => {
+      if (t.gone) this.store.codes.remove(code.access_code_id);
+      else this.store.codes.save(code);
+      this.appendEvents(t.events);
+      // A deleted code's retained state was emptied when it was deleted, not when it left the lock.
+      const alreadyEmptied = t.gone && code.deleted_at !== null;
+      if (!alreadyEmptied) {
+        const visible = !t.gone && code.deleted_at === null;
+        this.store.retained.put('access_code', code.access_code_id, visible ? accessCodeView(code) : null);
+      }
+      this.wakeAfterCommit(code.device_id);
+    });
+  }
+
+  unmanagedCode(change: UnmanagedChange): void {
+    const { unmanaged } = change;
+    this.store.tx.run(() => {
+      if (change.gone) this.store.unmanaged.remove(unmanaged.access_code_id);
+      else this.store.unmanaged.save(unmanaged);
+      this.appendEvents(change.events);
+      this.wakeAfterCommit(unmanaged.device_id);
+    });
+  }
+
+  /** The device for a driver identity, created (offline, never read) the first time it is seen. */
+  deviceSeen(identity: string, driver: DriverKind, name: string): Device {
+    return this.store.tx.run(() => {
+      const { device, created } = this.store.devices.ensure(identity, driver, name, this.now());
+      if (created) this.store.retained.put('device', device.device_id, deviceView(device));
+      return device;
+    });
+  }
+
+  device(change: DeviceChange): void {
+    const { device } = change;
+    this.store.tx.run(() => {
+      this.store.devices.save(device);
+      this.appendEvents(change.events);
+      this.store.retained.put('device', device.device_id, deviceView(device));
+      this.wakeAfterCommit(device.device_id);
+    });
+  }
+
+  attempt(change: AttemptChange): void {
+    this.store.tx.run(() => {
+      this.store.attempts.save(change.attempt, this.now());
+      this.appendEvents(change.events);
+    });
+  }
+
+  /** What the bridge now believes a lock's slot holds. */
+  slot(deviceId: string, slot: ObservedSlot): void {
+    this.store.tx.run(() => this.store.slots.put(deviceId, slot));
+  }
+
+  /** Events that change no stored object (a keypad unlock, say). */
+  events(events: readonly EventDraft[]): void {
+    if (events.length > 0) this.store.tx.run(() => this.appendEvents(events));
+  }
+
+  bridgeInfo(info: object): void {
+    this.store.tx.run(() => this.store.retained.put('bridge_info', '', info));
+  }
+
+  private appendEvents(events: readonly EventDraft[]): void {
+    const now = this.now();
+    for (const event of events) this.store.events.append(event, now);
+  }
+
+  private wakeAfterCommit(deviceId: string): void {
+    this.store.tx.afterCommit(() => {
+      for (const listener of this.wakeListeners) listener(deviceId);
+    });
+  }
+}

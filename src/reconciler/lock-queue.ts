@@ -1,0 +1,144 @@
+// A generic work queue, one entry per key (a lock's device_id), in the manner of controller-runtime's
+// workqueue: wake(key) marks it dirty; a dirty key runs its step, one step at a time per key, at
+// most `concurrency` keys at once. The step says whether it did something (then it runs again at
+// once) and when to look again. A step that throws is retried with exponential backoff, and the
+// failure is logged once until a step succeeds again. It knows nothing of locks or codes.
+import type { Logger } from 'pino';
+import { type BackoffPolicy, backoffDelay } from '../core/backoff.ts';
+import { Semaphore } from './semaphore.ts';
+
+export interface StepResult {
+  /** It did something (sent a command, read the lock): run the step again now. */
+  again: boolean;
+  /** When to look again if nothing wakes the key sooner (epoch ms), or null: only when woken. */
+  lookAt: number | null;
+}
+
+export type Step = (key: string) => Promise<StepResult>;
+
+export interface LockQueueOptions {
+  concurrency: number;
+  backoff: BackoffPolicy;
+  now: () => number;
+  log: Pick<Logger, 'error' | 'info' | 'debug'>;
+  random?: () => number;
+}
+
+/** setTimeout's largest delay. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** A step with nothing to do that names a moment already past would spin: look again after this. */
+const PAST_LOOK_MS = 1000;
+
+interface Entry {
+  dirty: boolean;
+  running: Promise<void> | null;
+  timer: NodeJS.Timeout | null;
+  /** Steps that threw in a row. */
+  failures: number;
+}
+
+export class LockQueue {
+  private readonly entries = new Map<string, Entry>();
+  private readonly semaphore: Semaphore;
+  private stopped = false;
+
+  constructor(
+    private readonly step: Step,
+    private readonly options: LockQueueOptions,
+  ) {
+    this.semaphore = new Semaphore(options.concurrency);
+  }
+
+  wake(key: string): void {
+    if (this.stopped) return;
+    const entry = this.entry(key);
+    entry.dirty = true;
+    entry.running ??= this.drain(key, entry);
+  }
+
+  /** Steps that threw in a row for this key (0 when the last one succeeded). */
+  failures(key: string): number {
+    return this.entries.get(key)?.failures ?? 0;
+  }
+
+  /** Stops running steps; resolves once none is running. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const entry of this.entries.values()) this.clearTimer(entry);
+    await this.idle();
+  }
+
+  /** Resolves once no step is running. */
+  async idle(): Promise<void> {
+    for (;;) {
+      const running = [...this.entries.values()].flatMap((e) => (e.running ? [e.running] : []));
+      if (running.length === 0) return;
+      await Promise.allSettled(running);
+    }
+  }
+
+  private entry(key: string): Entry {
+    let entry = this.entries.get(key);
+    if (!entry) {
+      entry = { dirty: false, running: null, timer: null, failures: 0 };
+      this.entries.set(key, entry);
+    }
+    return entry;
+  }
+
+  private async drain(key: string, entry: Entry): Promise<void> {
+    let lookAt: number | null = null;
+    try {
+      while (entry.dirty && !this.stopped) {
+        entry.dirty = false;
+        const release = await this.semaphore.acquire();
+        try {
+          if (this.stopped) break;
+          const result = await this.step(key);
+          if (entry.failures > 0) {
+            this.options.log.info({ key, failures: entry.failures }, 'reconcile step works again');
+            entry.failures = 0;
+          }
+          if (result.again) entry.dirty = true;
+          lookAt = result.again ? null : this.notPast(result.lookAt);
+        } catch (error) {
+          entry.failures++;
+          const delay = backoffDelay(entry.failures, this.options.backoff, this.options.random);
+          const fields = { key, err: error, failures: entry.failures, retry_in_ms: delay };
+          // Once per condition: the journal at 3 a.m. should say it once, not every retry.
+          if (entry.failures === 1)
+            this.options.log.error(fields, 'reconcile step failed; retrying with backoff');
+          else this.options.log.debug(fields, 'reconcile step failed again');
+          lookAt = this.options.now() + delay;
+        } finally {
+          release();
+        }
+      }
+    } finally {
+      entry.running = null;
+    }
+    this.schedule(key, entry, lookAt);
+  }
+
+  private notPast(lookAt: number | null): number | null {
+    if (lookAt === null) return null;
+    const now = this.options.now();
+    return lookAt > now ? lookAt : now + PAST_LOOK_MS;
+  }
+
+  private schedule(key: string, entry: Entry, lookAt: number | null): void {
+    this.clearTimer(entry);
+    if (this.stopped || lookAt === null || entry.running) return;
+    const delay = Math.min(Math.max(0, lookAt - this.options.now()), MAX_TIMER_MS);
+    entry.timer = setTimeout(() => {
+      entry.timer = null;
+      this.wake(key);
+    }, delay);
+    entry.timer.unref();
+  }
+
+  private clearTimer(entry: Entry): void {
+    if (entry.timer) clearTimeout(entry.timer);
+    entry.timer = null;
+  }
+}

@@ -1,0 +1,160 @@
+// One reconcile step for one lock, level-triggered like a Kubernetes controller's Reconcile: it
+// reloads the lock's desired codes and observed slots, diffs them once, and does at most one thing
+// on the lock: a door action, an urgent clear, a read, or one slot command. Whatever happened
+// meanwhile (several updates, a delete, a reboot) is folded into the next step's diff. It says
+// what it did and when the lock wants looking at again; the queue (lock-queue.ts) does the rest.
+import { DriverError, type LockHandle } from '../../drivers/driver.ts';
+import type { ManagedCode } from '../core/access-code.ts';
+import { desiredCodes } from '../core/desired.ts';
+import { diffLock } from '../core/diff.ts';
+import { nextDelayCheck } from '../core/lifecycle.ts';
+import type { DesiredCode, ObservedSlot, SlotOperation } from '../core/slot.ts';
+import { refreshStatuses, reportNoSpace, settleConfirmed } from './code-status.ts';
+import type { ReconcileContext } from './context.ts';
+import type { LockMemory } from './lock-memory.ts';
+import { recordRangeReading, recordSlotReading } from './observations.ts';
+import type { ReadStep } from './read-plan.ts';
+import { retryKey, runSlotOperation } from './slot-commands.ts';
+
+export type StepDone = 'nothing' | 'action' | 'read' | 'clear' | 'write';
+
+export interface ReconcileResult {
+  did: StepDone;
+  /** When the lock wants looking at again though nothing changes (a retry, a delay deadline); null: never. */
+  lookAt: number | null;
+}
+
+const READ_KEY = 'read';
+
+export async function reconcileLock(ctx: ReconcileContext, lock: LockMemory): Promise<ReconcileResult> {
+  const observed = ctx.store.slots.forDevice(lock.deviceId);
+  // Delays and windows run on while the lock is away.
+  const codes = refreshStatuses(ctx, lock.deviceId, observed);
+  const handle = lock.handle;
+  const caps = handle?.online ? handle.capabilities : null;
+  if (!handle || !caps) {
+    failQueuedActions(lock);
+    return { did: 'nothing', lookAt: lookAgain(ctx, lock, codes) };
+  }
+
+  const queued = lock.actions.shift();
+  if (queued) {
+    const outcome = await (queued.action === 'lock' ? handle.lock() : handle.unlock()).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    queued.settle(outcome);
+    return { did: 'action', lookAt: null };
+  }
+
+  const now = ctx.now();
+  const desired = desiredCodes(codes, now, ctx.windowPolicy(), caps.supports_native_scheduling).map((d) =>
+    normalized(d, handle),
+  );
+  const { operations, unplaced } = diffLock({
+    slotCount: caps.slot_count,
+    desired,
+    observed,
+    clearUnmanaged: unmanagedToClear(ctx, lock.deviceId),
+  });
+  const suspended = new Set(codes.filter((c) => c.suspended).map((c) => c.access_code_id));
+  const runnable = (op: SlotOperation) =>
+    !(op.kind === 'write' && suspended.has(op.access_code_id)) && lock.retries.due(retryKey(op), now);
+
+  if (lock.reads.pending) {
+    // A deleted or expired code must stop opening the door before anything else happens.
+    const urgent = operations.find((op) => op.kind === 'clear' && op.access_code_id !== null && runnable(op));
+    if (urgent) {
+      await runSlotOperation(ctx, lock, handle, urgent);
+      return { did: 'clear', lookAt: null };
+    }
+    if (!lock.retries.due(READ_KEY, now)) return { did: 'nothing', lookAt: lookAgain(ctx, lock, codes) };
+    const step = lock.reads.next(handle.readPolicy.chunk, caps.slot_count);
+    if (step) await read(ctx, lock, handle, step);
+    return { did: 'read', lookAt: null };
+  }
+
+  settleConfirmed(ctx, codes, desired, observed);
+  reportNoSpace(ctx, codes, unplaced);
+  const op = operations.find(runnable);
+  if (!op) return { did: 'nothing', lookAt: lookAgain(ctx, lock, codes) };
+  if (op.kind === 'write' && !known(lock, observed, op)) {
+    // Never overwrite a slot the bridge has not seen since it started: read it first.
+    lock.reads.some([op.slot]);
+    return { did: 'read', lookAt: null };
+  }
+  await runSlotOperation(ctx, lock, handle, op);
+  return { did: op.kind, lookAt: null };
+}
+
+/** The schedule as the lock will keep it, so that what is written and what is read back compare equal. */
+const normalized = (want: DesiredCode, handle: LockHandle): DesiredCode =>
+  want.schedule === null ? want : { ...want, schedule: handle.normalizeSchedule(want.schedule) };
+
+/** Unmanaged codes that unmanaged/delete asked to take off the lock. */
+function unmanagedToClear(ctx: ReconcileContext, deviceId: string): Set<string> {
+  const ids = new Set<string>();
+  for (const u of ctx.store.unmanaged.forDevice(deviceId))
+    if (u.delete_attempt_id !== null) ids.add(u.access_code_id);
+  return ids;
+}
+
+/** A write to the code's own slot, or to a slot read or written since the bridge started. */
+function known(
+  lock: LockMemory,
+  observed: readonly ObservedSlot[],
+  op: Extract<SlotOperation, { kind: 'write' }>,
+) {
+  if (lock.verified.has(op.slot)) return true;
+  return observed.some((s) => s.slot === op.slot && s.owner === op.access_code_id);
+}
+
+async function read(
+  ctx: ReconcileContext,
+  lock: LockMemory,
+  handle: LockHandle,
+  step: ReadStep,
+): Promise<void> {
+  try {
+    if (step.kind === 'range') {
+      const range = { first: step.first, count: step.count };
+      const readings = await handle.readSlots(range);
+      recordRangeReading(ctx, lock.deviceId, range, readings, step.reset, step.last);
+      for (let slot = step.first; slot < step.first + step.count; slot++) lock.verified.add(slot);
+    } else {
+      for (const slot of step.slots) {
+        recordSlotReading(ctx, lock.deviceId, await handle.readSlot(slot));
+        lock.verified.add(slot);
+      }
+    }
+  } catch (error) {
+    const delay = lock.retries.failed(READ_KEY, ctx.now());
+    const fields = { device_id: lock.deviceId, err: error, retry_in_ms: delay };
+    // Once per condition, not once a retry.
+    if (!lock.readFailing) ctx.log.warn(fields, 'reading the slots failed; retrying with backoff');
+    else ctx.log.debug(fields, 'reading the slots failed again');
+    lock.readFailing = true;
+    return;
+  }
+  lock.reads.done(step);
+  lock.retries.succeeded(READ_KEY);
+  if (lock.readFailing) ctx.log.info({ device_id: lock.deviceId }, 'reading the slots works again');
+  lock.readFailing = false;
+}
+
+/** A lock that does not answer carries out no door action late: they fail now. */
+function failQueuedActions(lock: LockMemory): void {
+  for (const queued of lock.actions.splice(0)) {
+    queued.settle(new DriverError('offline', 'the lock stopped answering before it carried out the action'));
+  }
+}
+
+/** The next retry or delay deadline of this lock. */
+function lookAgain(ctx: ReconcileContext, lock: LockMemory, codes: readonly ManagedCode[]): number | null {
+  let next = lock.retries.nextDue(ctx.now());
+  for (const code of codes) {
+    const at = nextDelayCheck(code, ctx.timing);
+    if (at !== null && (next === null || at < next)) next = at;
+  }
+  return next;
+}
