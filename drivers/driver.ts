@@ -14,16 +14,9 @@ import type {
 } from '../src/core/device.ts';
 import type { SlotRange, SlotReading } from '../src/core/slot.ts';
 
-export type {
-  CodeAttemptResult,
-  DoorState,
-  DriverKind,
-  LockActionSource,
-  LockCapabilities,
-  LockState,
-  SlotRange,
-  SlotReading,
-};
+// A driver deals in the core's types: it maps what its locks say to them.
+export type * from '../src/core/device.ts';
+export type { SlotRange, SlotReading } from '../src/core/slot.ts';
 
 /** What a driver reports about one lock, unprompted. */
 export interface LockEvents {

@@ -5,10 +5,6 @@ import { createHash } from 'node:crypto';
 import type { LockDriver, LockHandle } from '../driver.ts';
 import { SimulatedLock, type SimulatedLockSpec } from './simulated-lock.ts';
 
-export type { LockModelOptions, ModelSlot } from './lock-model.ts';
-export { LockModel } from './lock-model.ts';
-export { SimulatedLock, type SimulatedLockSpec } from './simulated-lock.ts';
-
 export class SimulatedDriver implements LockDriver {
   readonly kind = 'simulated' as const;
   readonly locks: SimulatedLock[];

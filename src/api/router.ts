@@ -15,12 +15,7 @@ export function createRequestHandler(ctx: ApiContext): RequestHandler {
     handleRequest(ctx, route, payload, generatedRequestId);
 }
 
-export function handleRequest(
-  ctx: ApiContext,
-  route: string,
-  payload: Buffer,
-  generatedRequestId: string,
-): Body {
+function handleRequest(ctx: ApiContext, route: string, payload: Buffer, generatedRequestId: string): Body {
   let requestId = generatedRequestId;
   let clientGaveId = false;
   try {

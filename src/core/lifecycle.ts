@@ -345,7 +345,7 @@ export function windowStep(
   return { kind: 'none' };
 }
 
-export const hasExpired = (code: ManagedCode, now: number): boolean =>
+const hasExpired = (code: ManagedCode, now: number): boolean =>
   code.window !== null && now >= code.window.ends_at;
 
 /** The lock confirmed an expired code's slot is clear: it is deleted. */
@@ -395,5 +395,5 @@ export function confirmOnLock(code: ManagedCode, now: number): Transition {
 }
 
 /** Held by the lock with a native schedule whose window has not opened yet. */
-export const isScheduledAhead = (code: ManagedCode, now: number): boolean =>
+const isScheduledAhead = (code: ManagedCode, now: number): boolean =>
   code.window !== null && code.is_scheduled_on_device && now < code.window.starts_at;

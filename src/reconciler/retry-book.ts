@@ -1,8 +1,6 @@
 // Which slot commands wait for a retry, and until when (the delays are core/backoff.ts's).
 import { type BackoffPolicy, backoffDelay } from '../core/backoff.ts';
 
-export type { BackoffPolicy };
-
 /**
  * Node's timers run on a monotonic clock and may fire a few milliseconds before Date.now() reaches
  * the deadline they were set for; a retry that close to its time counts as due, or it would be

@@ -81,6 +81,22 @@ describe('bad input', () => {
     expect(answer.error.type).toBe('unknown_route');
   });
 
+  it('an unknown route is answered with the client’s request_id, so the client can match it', async () => {
+    const answer = await env.api.request('access_codes/explode', { request_id: 'r-unknown-1' });
+    expect(answer).toMatchObject({
+      ok: false,
+      request_id: 'r-unknown-1',
+      error: { type: 'unknown_route', request_id: 'r-unknown-1' },
+    });
+  });
+
+  it('routes named like Object.prototype members are unknown routes, not internal errors', async () => {
+    for (const route of ['toString', 'constructor', 'hasOwnProperty', 'valueOf', '__proto__']) {
+      const answer = await env.api.request(route, { request_id: `r-${route}` });
+      expect(answer, route).toMatchObject({ ok: false, error: { type: 'unknown_route' } });
+    }
+  });
+
   it('a 1 MiB payload', async () => {
     const answer = await env.api.rawRequest('access_codes/create', Buffer.alloc(1024 * 1024, 'a'));
     expect(answer.error.type).toBe('invalid_input');

@@ -27,7 +27,7 @@ export interface MqttTransportOptions {
 }
 
 /** The event consumer whose cursor the MQTT transport moves. */
-export const MQTT_CONSUMER = 'mqtt';
+const MQTT_CONSUMER = 'mqtt';
 
 export class MqttTransport implements Transport {
   readonly name = 'mqtt';

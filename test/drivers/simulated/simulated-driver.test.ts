@@ -6,10 +6,10 @@ import { DriverError, type LockEvents, type LockHandle } from '../../../drivers/
 import type { LockModelOptions } from '../../../drivers/simulated/lock-model.ts';
 import {
   SimulatedDriver,
-  type SimulatedLock,
   serialFromName,
   simulatedDriverFromConfig,
 } from '../../../drivers/simulated/simulated-driver.ts';
+import type { SimulatedLock } from '../../../drivers/simulated/simulated-lock.ts';
 
 const OPTIONS: LockModelOptions = {
   slots: 6,
