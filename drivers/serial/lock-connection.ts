@@ -1,6 +1,8 @@
 // One configured serial port and whichever lockwire lock answers on it: opens the port (PortKeeper),
 // runs the link over it, asks GET_INFO to learn who is there, sets the lock's clock, and routes the
-// lock's events. When the lock stops answering it is probed with GET_INFO, backing off, until it
+// lock's events. A request that goes unanswered is followed by one GET_INFO: if the lock answers
+// it, only that request fails (the lock may be unable to answer that one request) and the lock stays
+// online. When the lock stops answering altogether it is probed with GET_INFO, backing off, until it
 // answers again; after EVT_BOOT its INFO is read again before anyone is told of the reboot.
 import type { Logger } from 'pino';
 import { DriverError } from '../driver.ts';
@@ -51,7 +53,8 @@ export class LockConnection implements LockSession {
     private readonly timings: ConnectionTimings = {},
   ) {
     this.probeDelay = this.probeMin;
-    this.link = new Link({ response_timeout_ms: config.response_timeout_ms });
+    // The liveness check after an unanswered request: GET_INFO, which every lockwire lock answers.
+    this.link = new Link({ response_timeout_ms: config.response_timeout_ms, liveness: { type: 'get_info' } });
     this.keeper = new PortKeeper({ path: config.path, baud_rate: config.baud_rate, ...timings }, log);
     this.keeper.on('open', (send) => {
       this.link.connect(send);
@@ -61,6 +64,10 @@ export class LockConnection implements LockSession {
     this.keeper.on('close', (reason) => this.lost(reason));
     this.keeper.on('frame', (frame) => this.link.receive(frame));
     this.link.on('unreachable', () => this.silent());
+    // Whoever asked is told (a DriverError 'timeout'); the lock is not offline, so no warning here.
+    this.link.on('unanswered', (request) =>
+      this.log.debug({ request: request.type }, 'a request went unanswered, but the lock answers GET_INFO'),
+    );
     this.link.on('event', (event) => this.lockEvent(event));
   }
 
@@ -146,7 +153,7 @@ export class LockConnection implements LockSession {
     this.probeTimer = null;
   }
 
-  /** Re-sends ran out: offline until a probe gets an answer. */
+  /** Re-sends ran out, and the GET_INFO after them too: offline until a probe gets an answer. */
   private silent(): void {
     this.stopClock();
     this.lock?.detach(this, 'the lock stopped answering');

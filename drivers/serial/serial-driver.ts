@@ -58,11 +58,6 @@ export class SerialDriver implements LockDriver {
     this.onLock = null;
   }
 
-  /** The locks answered so far, by identity (for tests and diagnostics). */
-  get handles(): ReadonlyMap<string, SerialLock> {
-    return this.locks;
-  }
-
   private adopt(info: LockInfo, configuredName: string): SerialLock {
     const identity = `lockwire:${info.serial_number}`;
     let lock = this.locks.get(identity);

@@ -35,6 +35,17 @@ export class SerialLock extends EventEmitter<LockEvents> implements LockHandle {
   readonly readPolicy: ReadPolicy = { mode: 'full', chunk: 0xffff };
   private session: LockSession | null = null;
   private caps: LockCapabilities | null = null;
+  /**
+   * Slots per READ_SLOTS this lock answers; 0: none, so slots are read one by one with READ_SLOT.
+   * Starts at 16 and halves when a READ_SLOTS goes unanswered while the lock answers GET_INFO (its
+   * firmware can't send the answer, say a SLOTS frame past 245 bytes). Kept for the lock's life,
+   * through reconnects and reboots (the firmware is the same, and every step down costs a round of
+   * re-sends); back to 16 only when INFO reports another firmware.
+   */
+  private batch = MAX_READ_SLOTS;
+  /** The largest READ_SLOTS that went unanswered, until a smaller read works and it is logged. */
+  private unansweredBatch: number | null = null;
+  private fallbackLogged = false;
 
   constructor(
     readonly identity: string,
@@ -60,15 +71,32 @@ export class SerialLock extends EventEmitter<LockEvents> implements LockHandle {
     let first = range?.first ?? 1;
     const last = Math.min(caps.slot_count, range ? range.first + range.count - 1 : caps.slot_count);
     while (first <= last) {
-      const count = Math.min(MAX_READ_SLOTS, last - first + 1);
+      if (this.batch === 0) {
+        readings.push(await this.readOne(session, caps, first));
+        this.fallbackWorks();
+        first++;
+        continue;
+      }
+      const count = Math.min(this.batch, last - first + 1);
       const what = `reading slots ${first}..${first + count - 1}`;
-      const response = await session.request({ type: 'read_slots', first, count }, what);
+      let response: Response;
+      try {
+        response = await session.request({ type: 'read_slots', first, count }, what);
+      } catch (error) {
+        // Unanswered while the lock still answers (it is online only if GET_INFO just answered):
+        // ask the same slots again, fewer at a time. Offline, or a NAK, is the caller's to handle.
+        if (!(error instanceof DriverError && error.kind === 'timeout' && this.session === session))
+          throw error;
+        this.shrink(count);
+        continue;
+      }
       if (response.type === 'nak') throw nakError(what, response.error, response.other_slot);
       if (response.type !== 'slots') throw this.unexpected(what);
       // A lock may send fewer records than asked (a payload holds 240 bytes), never others.
       const records = response.records;
       if (records.length === 0 || records.some((r, i) => r.slot !== first + i)) throw this.unexpected(what);
       for (const record of records) readings.push(readingOf(record, caps));
+      this.fallbackWorks();
       first += records.length;
     }
     return readings;
@@ -76,15 +104,13 @@ export class SerialLock extends EventEmitter<LockEvents> implements LockHandle {
 
   async readSlot(slot: number): Promise<SlotReading> {
     const { session, caps } = this.reach(`read slot ${slot}`);
-    const what = `reading slot ${slot}`;
-    const response = await session.request({ type: 'read_slot', slot }, what);
-    if (response.type === 'nak') throw nakError(what, response.error, response.other_slot);
-    if (response.type !== 'slot' || response.record.slot !== slot) throw this.unexpected(what);
-    return readingOf(response.record, caps);
+    checkSlot(slot);
+    return this.readOne(session, caps, slot);
   }
 
   async writeSlot(slot: number, code: string, schedule: TimeWindow | null): Promise<void> {
     const { session, caps } = this.reach(`write slot ${slot}`);
+    checkSlot(slot);
     if (schedule !== null && !caps.supports_native_scheduling) {
       throw new DriverError('unsupported', 'this lock cannot keep a schedule with a code');
     }
@@ -96,6 +122,7 @@ export class SerialLock extends EventEmitter<LockEvents> implements LockHandle {
 
   async clearSlot(slot: number): Promise<void> {
     const { session } = this.reach(`clear slot ${slot}`);
+    checkSlot(slot);
     await this.command(session, { type: 'clear_slot', slot }, `clearing slot ${slot}`);
   }
 
@@ -116,7 +143,7 @@ export class SerialLock extends EventEmitter<LockEvents> implements LockHandle {
   /** The lock answered GET_INFO: online with these capabilities. */
   attach(session: LockSession, caps: LockCapabilities): void {
     this.session = session;
-    this.caps = caps;
+    this.adoptCapabilities(caps);
     this.emit('online', caps);
   }
 
@@ -129,7 +156,7 @@ export class SerialLock extends EventEmitter<LockEvents> implements LockHandle {
 
   /** Capabilities read again after a boot; slots are now to be read again by whoever listens. */
   rebooted(caps: LockCapabilities, factoryReset: boolean): void {
-    this.caps = caps;
+    this.adoptCapabilities(caps);
     this.emit('rebooted', factoryReset);
   }
 
@@ -162,6 +189,47 @@ export class SerialLock extends EventEmitter<LockEvents> implements LockHandle {
   }
 
   // --- Internals. ---
+
+  private async readOne(session: LockSession, caps: LockCapabilities, slot: number): Promise<SlotReading> {
+    const what = `reading slot ${slot}`;
+    const response = await session.request({ type: 'read_slot', slot }, what);
+    if (response.type === 'nak') throw nakError(what, response.error, response.other_slot);
+    if (response.type !== 'slot' || response.record.slot !== slot) throw this.unexpected(what);
+    return readingOf(response.record, caps);
+  }
+
+  /** A READ_SLOTS of `count` slots went unanswered: half as many (16, 8, 4, 2, 1), then READ_SLOT. */
+  private shrink(count: number): void {
+    let batch = count > 1 ? MAX_READ_SLOTS : 0;
+    while (batch >= count) batch /= 2;
+    this.batch = Math.min(this.batch, batch);
+    this.unansweredBatch = Math.max(this.unansweredBatch ?? 0, count);
+    this.log.debug({ slots: count, batch: this.batch }, 'READ_SLOTS went unanswered; asking for fewer slots');
+  }
+
+  /** A read at the smaller batch worked: said once per lock (at warn), not on every read. */
+  private fallbackWorks(): void {
+    if (this.unansweredBatch === null) return;
+    const how =
+      this.batch === 0 ? 'reading slots one by one with READ_SLOT' : `reading ${this.batch} at a time`;
+    const message = `the lock does not answer READ_SLOTS of ${this.unansweredBatch} slots; ${how}`;
+    const fields = { unanswered: this.unansweredBatch, batch: this.batch };
+    // A later step down (longer codes make bigger frames) is news, but not a new condition.
+    if (this.fallbackLogged) this.log.info(fields, message);
+    else this.log.warn(fields, message);
+    this.fallbackLogged = true;
+    this.unansweredBatch = null;
+  }
+
+  /** Another firmware may answer READ_SLOTS of 16 slots: the fallback starts over. */
+  private adoptCapabilities(caps: LockCapabilities): void {
+    if (this.caps !== null && this.caps.firmware !== caps.firmware) {
+      this.batch = MAX_READ_SLOTS;
+      this.unansweredBatch = null;
+      this.fallbackLogged = false;
+    }
+    this.caps = caps;
+  }
 
   private async slotChanged(slot: number): Promise<void> {
     const reading = await this.readSlot(slot).catch((error: unknown) => {
@@ -198,5 +266,12 @@ export class SerialLock extends EventEmitter<LockEvents> implements LockHandle {
 
   private unexpected(what: string): DriverError {
     return new DriverError('timeout', `${what}: the lock's answer did not fit the request`);
+  }
+}
+
+/** What the wire can't carry is refused here (a u16 from 1); beyond slot_count the lock answers bad_slot. */
+function checkSlot(slot: number): void {
+  if (!Number.isInteger(slot) || slot < 1 || slot > 0xffff) {
+    throw new DriverError('bad_slot', `slot ${slot} is not a slot number (1..65535)`);
   }
 }

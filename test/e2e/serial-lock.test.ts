@@ -164,3 +164,68 @@ it('on a lockwire lock: a code programmed at the keypad is unmanaged, converted;
   expect(api.eventsOf('lock.unlocked', id)).toHaveLength(1);
   expect(sim.model.codeIn(7)).toBe('246802'); // the converted code stays
 }, 60_000);
+
+it('a lockwire lock whose firmware sends oversize SLOTS frames is read with fewer slots at a time: no flapping, one warning, the code gets set', async () => {
+  const broker: Broker = await startMosquitto();
+  cleanups.push(() => broker.stop());
+  const dir = mkdtempSync(join(tmpdir(), 'lockbridge-serial-e2e-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const pty = new PtyPair(join(dir, 'host'), join(dir, 'lock'));
+  await pty.plug();
+  cleanups.push(() => pty.unplug());
+  const sim = new LockSimulator({
+    slots: 20,
+    min_code_length: 4,
+    max_code_length: 8,
+    can_read_codes: true,
+    supports_native_scheduling: true,
+    serial_number: 'LK-E2E-2',
+    has_clock: true,
+  });
+  sim.model.write(17, '24680246', null, 'keypad'); // read through the fallback, or not seen at all
+  sim.faults.oversizeSlotsAbove = 5; // READ_SLOTS of 16 and 8 slots: a frame past 245 bytes, dropped
+  await sim.open(pty.lockPath);
+  cleanups.push(() => sim.close());
+  const h = new Harness(null, {
+    brokerUrl: broker.url,
+    yaml: `locks:\n  - name: Front door\n    driver: serial\n    serial: { path: ${pty.hostPath}, response_timeout_ms: 100 }\n`,
+  });
+  await h.start();
+  cleanups.push(async () => {
+    await h.stop();
+    h.cleanup();
+  });
+  const api = await ApiClient.connect(broker.url, ROOT);
+  cleanups.push(() => api.close());
+  const device = await eventually(
+    async () => {
+      const list = await api.request('devices/list');
+      return list.devices.find((d: { properties: { online: boolean } }) => d.properties.online);
+    },
+    10_000,
+    'serial lock online',
+  );
+
+  const created = await api.request('access_codes/create', {
+    device_id: device.device_id,
+    code: '482916',
+    name: 'Guest',
+  });
+  const id = created.access_code.access_code_id;
+  await api.waitForEvent((e) => e.event_type === 'access_code.set_on_device' && e.access_code_id === id);
+  expect(sim.model.slotWithCode('482916')).not.toBeNull();
+  const unmanaged = await api.request('access_codes/unmanaged/list', { device_id: device.device_id });
+  expect(unmanaged.access_codes).toMatchObject([{ code: '24680246', is_managed: false }]);
+
+  await new Promise((r) => setTimeout(r, 500)); // the old flapping came back every two seconds or so
+  const lines = h.log.text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as { msg: string; level: number });
+  const said = (text: string) => lines.filter((line) => line.msg.includes(text));
+  expect(said('lock offline')).toHaveLength(0);
+  expect(said('lock does not answer; probing')).toHaveLength(0);
+  expect(said('reading the slots failed')).toHaveLength(0);
+  expect(said('the lock does not answer READ_SLOTS of 16 slots; reading 4 at a time')).toHaveLength(1);
+  expect(h.log.text).not.toMatch(/\b(482916|24680246)\b/); // no PIN in the log
+}, 60_000);

@@ -1,11 +1,14 @@
 // The lockwire link layer over any byte transport: one request outstanding, re-sends with the
 // same SEQ on silence, responses matched by SEQ (and by the TYPEs that can answer the request),
-// events ACKed and de-duplicated. It knows nothing of ports: the owner hands it a `send` while the
-// port is open and takes it away when it closes, so nothing is ever queued for a closed port.
+// events ACKed and de-duplicated. A request that goes unanswered through its re-sends is followed
+// by a liveness check (the owner's GET_INFO) before the lock counts as unreachable: a lock that
+// can't answer one request (a frame too long to send, a TYPE its firmware ignores) still answers.
+// It knows nothing of ports: the owner hands it a `send` while the port is open and takes it away
+// when it closes, so nothing is ever queued for a closed port.
 import { EventEmitter } from 'node:events';
 import { decodeEvent } from './events.ts';
 import { type Frame, sameFrame } from './frame.ts';
-import { isEventType, type LockEvent, type Request, type Response, Type } from './messages.ts';
+import { type Encoded, isEventType, type LockEvent, type Request, type Response, Type } from './messages.ts';
 import { encodeRequest } from './requests.ts';
 import { decodeResponse } from './responses.ts';
 import { encodeFrame } from './slip.ts';
@@ -27,12 +30,21 @@ export interface LinkOptions {
   response_timeout_ms: number;
   /** Re-sends after the first send (spec: 3). */
   max_resends?: number;
+  /**
+   * Sent ahead of anything queued when a request goes unanswered through its re-sends: if the lock
+   * answers it, only that request fails and the lock stays reachable; if it goes unanswered too, the
+   * lock is unreachable. Without one, or when the unanswered request is of its own type (a probe),
+   * the lock is unreachable at once.
+   */
+  liveness?: Request;
 }
 
 export interface LinkEvents {
   event: [LockEvent];
-  /** A request went unanswered through every re-send: the lock counts as unreachable. */
+  /** A request and then the liveness check went unanswered: the lock counts as unreachable. */
   unreachable: [];
+  /** A request went unanswered through every re-send, but the lock answered the liveness check. */
+  unanswered: [Request];
 }
 
 /** Which response TYPEs may answer a request TYPE; anything else with its SEQ is stale. */
@@ -48,6 +60,8 @@ type Send = (bytes: Buffer) => void;
 
 interface Pending {
   request: Request;
+  /** Encoded when asked for, so that a request the wire can't carry fails its caller, not the link. */
+  encoded: Encoded;
   resolve: (response: Response) => void;
   reject: (error: LinkError) => void;
 }
@@ -63,6 +77,7 @@ interface InFlight extends Pending {
 export class Link extends EventEmitter<LinkEvents> {
   private readonly timeoutMs: number;
   private readonly maxResends: number;
+  private readonly liveness: Request | null;
   private send: Send | null = null;
   // A random first SEQ: a restarted host must not repeat the SEQ and body the lock last saw,
   // or the lock would answer from memory instead of acting.
@@ -75,6 +90,7 @@ export class Link extends EventEmitter<LinkEvents> {
     super();
     this.timeoutMs = options.response_timeout_ms;
     this.maxResends = options.max_resends ?? 3;
+    this.liveness = options.liveness ?? null;
   }
 
   /** The port opened: bytes can go out. */
@@ -95,8 +111,14 @@ export class Link extends EventEmitter<LinkEvents> {
 
   request(request: Request): Promise<Response> {
     if (this.send === null) return Promise.reject(new LinkError('closed', 'the serial port is closed'));
+    let encoded: Encoded;
+    try {
+      encoded = encodeRequest(request);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return new Promise((resolve, reject) => {
-      this.queue.push({ request, resolve, reject });
+      this.queue.push({ request, encoded, resolve, reject });
       this.next();
     });
   }
@@ -112,7 +134,7 @@ export class Link extends EventEmitter<LinkEvents> {
     const pending = this.queue.shift();
     if (pending === undefined) return;
     this.seq = (this.seq + 1) & 0xff;
-    const encoded = encodeRequest(pending.request);
+    const encoded = pending.encoded;
     const wire = encodeFrame({ seq: this.seq, ...encoded });
     const timer = setTimeout(() => this.expired(), this.timeoutMs);
     this.inFlight = { ...pending, seq: this.seq, type: encoded.type, wire, sends: 1, timer };
@@ -129,10 +151,33 @@ export class Link extends EventEmitter<LinkEvents> {
       return;
     }
     this.inFlight = null;
-    current.reject(new LinkError('timeout', `no answer after ${current.sends} sends`));
-    // Whatever waited behind it would only time out too: the lock is unreachable until probed.
+    const unanswered = `no answer after ${current.sends} sends`;
+    const check = this.liveness;
+    if (check === null || check.type === current.request.type) {
+      this.unreachable(current, new LinkError('timeout', unanswered));
+      return;
+    }
+    // Is it this request or the lock? The check goes out before anything queued, and the request's
+    // failure is told only after the verdict, so its caller sees the lock online or offline already.
+    this.queue.unshift({
+      request: check,
+      encoded: encodeRequest(check),
+      resolve: () => {
+        current.reject(new LinkError('timeout', `${unanswered}, though the lock still answers`));
+        this.emit('unanswered', current.request);
+      },
+      // Unanswered (unreachable() fails the queue next), or the port closed: either way the request
+      // was sent and not answered, so its outcome is unknown.
+      reject: () => current.reject(new LinkError('timeout', unanswered)),
+    });
+    this.next();
+  }
+
+  /** Nothing answers: the request fails, and whatever waited behind it would only time out too. */
+  private unreachable(current: Pending, error: LinkError): void {
+    current.reject(error);
     this.failQueued(new LinkError('unreachable', 'the lock stopped answering'));
-    this.emit('unreachable');
+    this.emit('unreachable'); // the owner marks the lock offline before any caller hears of it
   }
 
   private receiveResponse(frame: Frame): void {

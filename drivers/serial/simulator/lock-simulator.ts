@@ -2,11 +2,12 @@
 // answers on the wire, re-sent from memory for a duplicate SEQ as the spec demands, events sent
 // with the lock's own SEQ and re-sent until ACKed, and the faults of SimFaults.
 import { EventEmitter } from 'node:events';
-import { SerialPort } from 'serialport';
+import { SerialPort, SlipEncoder } from 'serialport';
 import type { DoorState } from '../../driver.ts';
+import { crc16 } from '../lockwire/crc.ts';
 import { encodeEvent } from '../lockwire/events.ts';
-import { type Frame, sameFrame } from '../lockwire/frame.ts';
-import type { LockEvent, Request } from '../lockwire/messages.ts';
+import { type Frame, MAX_PAYLOAD, PROTOCOL_VERSION, sameFrame } from '../lockwire/frame.ts';
+import type { LockEvent, Request, SlotRecord } from '../lockwire/messages.ts';
 import { Type } from '../lockwire/messages.ts';
 import { decodeRequest } from '../lockwire/requests.ts';
 import { encodeResponse } from '../lockwire/responses.ts';
@@ -155,10 +156,16 @@ export class LockSimulator extends EventEmitter<LockSimulatorEvents> {
       return;
     }
     if (request === null) return; // not a request: a lock ignores what it does not know
+    if (request.type === 'read_slots' && this.faults.ignoreReadSlots) return;
     this.respond(frame, this.execute(request, frame.seq));
   }
 
   private execute(request: Request, seq: number): Buffer {
+    const oversize = this.faults.oversizeSlotsAbove;
+    if (request.type === 'read_slots' && oversize !== null && request.count > oversize) {
+      this.emit('executed', request);
+      return this.oversizeSlots(seq, request.first, request.count);
+    }
     const refusal =
       request.type === 'write_slot' || request.type === 'clear_slot' ? this.faults.takeRefusal() : null;
     if (refusal !== null)
@@ -179,6 +186,23 @@ export class LockSimulator extends EventEmitter<LockSimulatorEvents> {
 
   private wire(seq: number, encoded: { type: number; payload: Buffer }): Buffer {
     return encodeFrame({ seq, ...encoded });
+  }
+
+  /** A SLOTS frame as broken firmware sends it: every record asked for, and past 245 bytes. */
+  private oversizeSlots(seq: number, first: number, count: number): Buffer {
+    const records: SlotRecord[] = [];
+    for (let slot = first; slot < first + count && slot <= this.model.options.slots; slot++) {
+      records.push(this.brain.record(slot));
+    }
+    let { payload } = encodeResponse({ type: 'slots', records });
+    if (payload.length <= MAX_PAYLOAD) {
+      payload = Buffer.concat([payload, Buffer.alloc(MAX_PAYLOAD + 1 - payload.length)]);
+    }
+    // encodeBody refuses such a payload, as it should: the body and its CRC are built by hand.
+    const body = Buffer.concat([Buffer.from([PROTOCOL_VERSION, seq, Type.SLOTS]), payload, Buffer.alloc(2)]);
+    body.writeUInt16BE(crc16(body.subarray(0, body.length - 2)), body.length - 2);
+    oversizeEncoder.write(body);
+    return oversizeEncoder.read() as Buffer;
   }
 
   private answer(wire: Buffer): void {
@@ -233,3 +257,6 @@ export class LockSimulator extends EventEmitter<LockSimulatorEvents> {
 }
 
 const randomSeq = (): number => Math.floor(Math.random() * 256);
+
+// SLIP as lockwire sends it (END before and after), for frames encodeFrame rightly refuses.
+const oversizeEncoder = new SlipEncoder({ bluetoothQuirk: true });

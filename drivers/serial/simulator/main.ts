@@ -24,6 +24,9 @@ const { values } = parseArgs({
     'no-schedules': { type: 'boolean', default: false },
     'no-clock': { type: 'boolean', default: false },
     noisy: { type: 'boolean', default: false },
+    // Broken firmware: SLOTS frames past 245 bytes for READ_SLOTS of more than N slots; no READ_SLOTS.
+    'oversize-slots': { type: 'string' },
+    'no-read-slots': { type: 'boolean', default: false },
   },
 });
 
@@ -43,6 +46,8 @@ const sim = new LockSimulator({
   firmware: 'sim-1.0',
 });
 sim.faults.noisy = values.noisy;
+if (values['oversize-slots'] !== undefined) sim.faults.oversizeSlotsAbove = Number(values['oversize-slots']);
+sim.faults.ignoreReadSlots = values['no-read-slots'];
 sim.on('executed', (request) => console.log(`executed ${request.type}`)); // requests only: no PIN printed
 
 let pair: PtyPair | null = null;

@@ -10,6 +10,14 @@ export class SimFaults {
   noisy = false;
   /** Extra delay before each answer, ms. */
   delayMs = 0;
+  /**
+   * Firmware that ignores the payload limit: a READ_SLOTS of more than this many slots is answered
+   * with one SLOTS frame past 245 bytes (every record asked for, padded if they would fit), which a
+   * receiver drops. 0: every READ_SLOTS; null: none.
+   */
+  oversizeSlotsAbove: number | null = null;
+  /** Firmware without READ_SLOTS: it is never answered (READ_SLOT still is). */
+  ignoreReadSlots = false;
   private lost = 0;
   private corrupted = 0;
   private ignoredAcks = 0;

@@ -86,12 +86,21 @@ describe('lockwire link over a pty: faults on the line', () => {
     expect(error).toBeInstanceOf(DriverError);
     expect((error as DriverError).kind).toBe('outcome_unknown');
     expect(writes(received)).toHaveLength(4); // the first send and exactly 3 re-sends
+    // Then one GET_INFO (4 sends, one SEQ) asked whether the lock answers at all, before it went offline.
+    const infos = () => received.filter((f) => f.type === Type.GET_INFO);
+    const afterWrites = received.slice(received.lastIndexOf(writes(received).at(-1)!) + 1);
+    const liveness = afterWrites.filter((f) => f.type === Type.GET_INFO);
+    expect(liveness).toHaveLength(4);
+    expect(new Set(liveness.map((f) => f.seq)).size).toBe(1);
     expect(sim.model.writeCount).toBe(0);
     expect(lock.online).toBe(false);
     const offline = await lock.clearSlot(6).catch((e: unknown) => e);
     expect((offline as DriverError).kind).toBe('offline');
 
-    await until(() => received.filter((f) => f.type === Type.GET_INFO).length >= 3, 'GET_INFO probes');
+    // Counted from here: the liveness check's 4 GET_INFO frames alone would meet the old `>= 3`
+    // (counted from the start) without a single probe.
+    const beforeProbes = infos().length;
+    await until(() => infos().length >= beforeProbes + 3, 'GET_INFO probes');
     expect(writes(received)).toHaveLength(4); // nothing queued behind the silence goes out
     sim.faults.silent = false;
     await until(() => lock.online, 'online again');
