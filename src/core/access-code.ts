@@ -60,8 +60,9 @@ export interface ManagedCode {
   /** Bumped on every change of what must be on the lock (code, window); lets retries collapse. */
   revision: number;
   /**
-   * Set when the bridge stopped trying (permanent refusal, or failed after fail_after_s):
-   * no retry until the code changes or the lock reconnects or reboots.
+   * Set when the bridge stopped trying (permanent refusal, or failed after fail_after_s): no retry
+   * until the code changes, a slot is freed (no space), the lock is reset, or (failed for lack of an
+   * answer) the lock reconnects or reboots.
    */
   suspended: boolean;
 }

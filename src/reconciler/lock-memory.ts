@@ -25,6 +25,8 @@ export class LockMemory {
   connectedBefore = false;
   /** Reading the slots keeps failing (logged once until a read succeeds). */
   readFailing = false;
+  /** The last step read slots: during a long read, the next one may send a command. */
+  lastStepRead = false;
 
   constructor(
     readonly deviceId: string,

@@ -25,6 +25,11 @@ export class ReadPlan {
     return this.fullFrom !== null || this.slots.size > 0;
   }
 
+  /** A full read is under way (long on a radio lock: commands take turns with it). */
+  get long(): boolean {
+    return this.fullFrom !== null;
+  }
+
   /** Every slot, from `from` on (a full read resumed after a restart starts where it stopped). */
   full(reset: boolean, from = 1): void {
     this.fullFrom = Math.min(this.fullFrom ?? from, from);

@@ -48,16 +48,18 @@ export async function reconcileLock(ctx: ReconcileContext, lock: LockMemory): Pr
   }
 
   const now = ctx.now();
-  const desired = desiredCodes(codes, now, ctx.windowPolicy(), caps.supports_native_scheduling).map((d) =>
-    normalized(d, handle),
-  );
+  const suspended = new Set(codes.filter((c) => c.suspended).map((c) => c.access_code_id));
+  const owned = new Set(observed.flatMap((s) => (s.owner === null ? [] : [s.owner])));
+  // A suspended code that holds no slot waits for a change; it must not keep a free slot from others.
+  const desired = desiredCodes(codes, now, ctx.windowPolicy(), caps.supports_native_scheduling)
+    .filter((d) => !suspended.has(d.access_code_id) || owned.has(d.access_code_id))
+    .map((d) => normalized(d, handle));
   const { operations, unplaced } = diffLock({
     slotCount: caps.slot_count,
     desired,
     observed,
     clearUnmanaged: unmanagedToClear(ctx, lock.deviceId),
   });
-  const suspended = new Set(codes.filter((c) => c.suspended).map((c) => c.access_code_id));
   const runnable = (op: SlotOperation) =>
     !(op.kind === 'write' && suspended.has(op.access_code_id)) && lock.retries.due(retryKey(op), now);
 
@@ -68,9 +70,21 @@ export async function reconcileLock(ctx: ReconcileContext, lock: LockMemory): Pr
       await runSlotOperation(ctx, lock, handle, urgent);
       return { did: 'clear', lookAt: null };
     }
+    // A radio lock's long full read (first adoption, factory reset) takes turns with commands to
+    // slots it has read: the lock is usable meanwhile.
+    const between =
+      lock.lastStepRead && lock.reads.long && handle.readPolicy.mode === 'targeted'
+        ? operations.find((op) => runnable(op) && known(lock, observed, op))
+        : undefined;
+    if (between) {
+      lock.lastStepRead = false;
+      await runSlotOperation(ctx, lock, handle, between);
+      return { did: between.kind, lookAt: null };
+    }
     if (!lock.retries.due(READ_KEY, now)) return { did: 'nothing', lookAt: lookAgain(ctx, lock, codes) };
     const step = lock.reads.next(handle.readPolicy.chunk, caps.slot_count);
     if (step) await read(ctx, lock, handle, step);
+    lock.lastStepRead = true;
     return { did: 'read', lookAt: null };
   }
 
@@ -78,7 +92,7 @@ export async function reconcileLock(ctx: ReconcileContext, lock: LockMemory): Pr
   reportNoSpace(ctx, codes, unplaced);
   const op = operations.find(runnable);
   if (!op) return { did: 'nothing', lookAt: lookAgain(ctx, lock, codes) };
-  if (op.kind === 'write' && !known(lock, observed, op)) {
+  if (!known(lock, observed, op)) {
     // Never overwrite a slot the bridge has not seen since it started: read it first.
     lock.reads.some([op.slot]);
     return { did: 'read', lookAt: null };
@@ -99,13 +113,9 @@ function unmanagedToClear(ctx: ReconcileContext, deviceId: string): Set<string> 
   return ids;
 }
 
-/** A write to the code's own slot, or to a slot read or written since the bridge started. */
-function known(
-  lock: LockMemory,
-  observed: readonly ObservedSlot[],
-  op: Extract<SlotOperation, { kind: 'write' }>,
-) {
-  if (lock.verified.has(op.slot)) return true;
+/** A clear, a write to the code's own slot, or a write to a slot read or written since the bridge started. */
+function known(lock: LockMemory, observed: readonly ObservedSlot[], op: SlotOperation): boolean {
+  if (op.kind === 'clear' || lock.verified.has(op.slot)) return true;
   return observed.some((s) => s.slot === op.slot && s.owner === op.access_code_id);
 }
 

@@ -124,9 +124,10 @@ export class Reconciler {
   private lockCameBack(deviceId: string, occasion: ReadOccasion): void {
     const memory = this.memory(deviceId);
     this.planReads(memory, occasion);
+    memory.lastStepRead = false;
     memory.connectedBefore = true;
     memory.retries.clear();
-    this.resumeSuspended(deviceId);
+    this.resumeSuspended(deviceId, occasion === 'factory_reset');
     this.wake(deviceId);
   }
 
@@ -148,11 +149,15 @@ export class Reconciler {
     // A lock that went quiet and answers again, without a reboot, changed nothing we missed.
   }
 
-  /** Codes that stopped trying because the lock did not answer get another chance. */
-  private resumeSuspended(deviceId: string): void {
+  /**
+   * Codes that stopped trying because the lock did not answer get another chance; after a factory
+   * reset every suspended code does (whatever refused them, the duplicate say, is gone).
+   */
+  private resumeSuspended(deviceId: string, all: boolean): void {
     this.ctx.changes.transaction(() => {
       for (const code of this.ctx.store.codes.liveForDevice(deviceId)) {
-        if (!code.suspended || !code.errors.some((e) => e.error_code === 'failed_to_set_on_device')) continue;
+        const unanswered = code.errors.some((e) => e.error_code === 'failed_to_set_on_device');
+        if (!code.suspended || !(all || unanswered)) continue;
         this.ctx.changes.accessCode({ code: resume(code, this.ctx.now()), events: [] });
       }
     });
