@@ -15,7 +15,12 @@ export function createRequestHandler(ctx: ApiContext): RequestHandler {
     handleRequest(ctx, route, payload, generatedRequestId);
 }
 
-function handleRequest(ctx: ApiContext, route: string, payload: Buffer, generatedRequestId: string): Body {
+async function handleRequest(
+  ctx: ApiContext,
+  route: string,
+  payload: Buffer,
+  generatedRequestId: string,
+): Promise<Body> {
   let requestId = generatedRequestId;
   let clientGaveId = false;
   try {
@@ -37,26 +42,34 @@ function handleRequest(ctx: ApiContext, route: string, payload: Buffer, generate
     // At trace level the whole request is logged; the logger's redaction keeps PINs out of it.
     ctx.log.trace({ route, request_id: requestId, params }, 'request');
     const now = ctx.now();
-    const answered = ctx.store.requests.answered(requestId, now);
-    if (answered) {
+    // Requests of the same turn share one transaction and one fsync (group commit), each in a
+    // savepoint of its own; each is answered once that transaction committed.
+    const { body, repeated } = await ctx.store.tx.grouped(() => {
+      // Inside the transaction, so that a repeat within the same group is seen too.
+      const answered = ctx.store.requests.answered(requestId, now);
+      if (answered) return { body: answered, repeated: true };
+      const fresh: Body = { ...handler(ctx, params), ok: true, request_id: requestId };
+      ctx.store.requests.remember(requestId, fresh, now);
+      return { body: fresh, repeated: false };
+    });
+    if (repeated) {
       ctx.log.debug(
         { route, request_id: requestId },
         'request already answered; sending the stored response',
       );
-      return answered;
+    } else {
+      ctx.log.debug({ route, request_id: requestId }, 'request answered');
+      ctx.log.trace({ route, response: body }, 'response');
     }
-    const response = ctx.store.tx.run(() => {
-      const body: Body = { ...handler(ctx, params), ok: true, request_id: requestId };
-      ctx.store.requests.remember(requestId, body, now);
-      return body;
-    });
-    ctx.log.debug({ route, request_id: requestId }, 'request answered');
-    ctx.log.trace({ route, response }, 'response');
-    return response;
+    return body;
   } catch (error) {
     const response = errorResponse(ctx, route, error, requestId);
     if (clientGaveId && error instanceof ApiError) {
-      ctx.store.tx.run(() => ctx.store.requests.remember(requestId, response, ctx.now()));
+      await ctx.store.tx
+        .grouped(() => ctx.store.requests.remember(requestId, response, ctx.now()))
+        .catch((cause: unknown) =>
+          ctx.log.error({ err: cause, request_id: requestId }, 'could not remember a refusal'),
+        );
     }
     return response;
   }

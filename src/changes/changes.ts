@@ -1,7 +1,8 @@
 // The one write path. Every change of an access code, an unmanaged code, a device, an action
 // attempt or an observed slot goes through one method here, which in one transaction (joining the
 // caller's, if any) saves the row, appends the change's events and queues the retained state; the
-// lock is woken only after the commit. What the change is, is decided by the pure core
+// lock is woken only after the commit is on disk. On its own (not inside a request's transaction)
+// a change is group-committed: the locks' answers of one turn of the event loop share one fsync. What the change is, is decided by the pure core
 // (lifecycle, device, unmanaged-code, action-attempt); this file only writes it down.
 import type { AttemptChange } from '../core/action-attempt.ts';
 import type { Device, DeviceChange, DriverKind } from '../core/device.ts';
@@ -10,8 +11,11 @@ import type { Transition } from '../core/lifecycle.ts';
 import type { ObservedSlot } from '../core/slot.ts';
 import type { UnmanagedChange } from '../core/unmanaged-code.ts';
 import type { Store } from '../store/store.ts';
+import type { TxOptions } from '../store/transaction.ts';
 import { accessCodeView } from '../views/access-code-view.ts';
 import { deviceView } from '../views/device-view.ts';
+
+const SOON: TxOptions = { durable: 'soon' };
 
 export class Changes {
   private readonly wakeListeners = new Set<(deviceId: string) => void>();
@@ -29,13 +33,13 @@ export class Changes {
 
   /** Several changes that commit together (nested calls join the outer transaction). */
   transaction<T>(work: () => T): T {
-    return this.store.tx.run(work);
+    return this.write(work);
   }
 
   /** A managed code: saved, or removed when the transition says it is gone. */
   accessCode(t: Transition): void {
     const { code } = t;
-    this.store.tx.run(() => {
+    this.write(() => {
       if (t.gone) this.store.codes.remove(code.access_code_id);
       else this.store.codes.save(code);
       this.appendEvents(t.events);
@@ -51,7 +55,7 @@ export class Changes {
 
   unmanagedCode(change: UnmanagedChange): void {
     const { unmanaged } = change;
-    this.store.tx.run(() => {
+    this.write(() => {
       if (change.gone) this.store.unmanaged.remove(unmanaged.access_code_id);
       else this.store.unmanaged.save(unmanaged);
       this.appendEvents(change.events);
@@ -61,7 +65,7 @@ export class Changes {
 
   /** The device for a driver identity, created (offline, never read) the first time it is seen. */
   deviceSeen(identity: string, driver: DriverKind, name: string): Device {
-    return this.store.tx.run(() => {
+    return this.write(() => {
       const { device, created } = this.store.devices.ensure(identity, driver, name, this.now());
       if (created) this.store.retained.put('device', device.device_id, deviceView(device));
       return device;
@@ -70,7 +74,7 @@ export class Changes {
 
   device(change: DeviceChange): void {
     const { device } = change;
-    this.store.tx.run(() => {
+    this.write(() => {
       this.store.devices.save(device);
       this.appendEvents(change.events);
       this.store.retained.put('device', device.device_id, deviceView(device));
@@ -79,24 +83,33 @@ export class Changes {
   }
 
   attempt(change: AttemptChange): void {
-    this.store.tx.run(() => {
+    this.write(() => {
       this.store.attempts.save(change.attempt, this.now());
       this.appendEvents(change.events);
     });
   }
 
-  /** What the bridge now believes a lock's slot holds. */
-  slot(deviceId: string, slot: ObservedSlot): void {
-    this.store.tx.run(() => this.store.slots.put(deviceId, slot));
+  /**
+   * What the bridge now believes a lock's slot holds. `durable: false` for the intent recorded
+   * before a write: it reaches the disk with the lock's answer, and a lock that can read codes
+   * back tells the bridge what it holds should both be lost in a power cut.
+   */
+  slot(deviceId: string, slot: ObservedSlot, options: TxOptions = SOON): void {
+    this.write(() => this.store.slots.put(deviceId, slot), options);
   }
 
   /** Events that change no stored object (a keypad unlock, say). */
   events(events: readonly EventDraft[]): void {
-    if (events.length > 0) this.store.tx.run(() => this.appendEvents(events));
+    if (events.length > 0) this.write(() => this.appendEvents(events));
   }
 
   bridgeInfo(info: object): void {
-    this.store.tx.run(() => this.store.retained.put('bridge_info', '', info));
+    this.write(() => this.store.retained.put('bridge_info', '', info));
+  }
+
+  /** On its own, a change is group-committed; inside a request's transaction it joins that one. */
+  private write<T>(work: () => T, options: TxOptions = SOON): T {
+    return this.store.tx.run(work, options);
   }
 
   private appendEvents(events: readonly EventDraft[]): void {

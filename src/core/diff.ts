@@ -7,6 +7,7 @@ import {
   type ObservedSlot,
   type SlotOperation,
   sameSchedule,
+  slotOwner,
   writtenSlot,
 } from './slot.ts';
 
@@ -26,16 +27,18 @@ export interface DiffResult {
   unplaced: string[];
 }
 
+/** The lock confirmed this code in this slot, as it must be, and no other write to it is out. */
 const holds = (slot: ObservedSlot, want: DesiredCode): boolean =>
-  slot.confirmed &&
+  slot.pending === null &&
   slot.state === 'occupied' &&
+  slot.owner === want.access_code_id &&
   slot.code === want.code &&
   sameSchedule(slot.schedule, want.schedule);
 
 /** Free for a new code: nothing on it that anyone owns, and no write to it in doubt. */
 const isFree = (slot: ObservedSlot | undefined): boolean =>
   slot === undefined ||
-  (slot.state === 'empty' && slot.confirmed && slot.owner === null && slot.unmanaged_id === null);
+  (slot.state === 'empty' && slot.pending === null && slot.owner === null && slot.unmanaged_id === null);
 
 export function diffLock(input: DiffInput): DiffResult {
   const wanted = new Map(input.desired.map((d) => [d.access_code_id, d]));
@@ -63,15 +66,16 @@ export function diffLock(input: DiffInput): DiffResult {
       }
       continue;
     }
-    if (slot.owner === null) continue; // empty, or a code of unknown origin: never ours to touch
-    const want = wanted.get(slot.owner);
+    const owner = slotOwner(slot);
+    if (owner === null) continue; // empty, or a code of unknown origin: never ours to touch
+    const want = wanted.get(owner);
     const homeSlot = want ? (home.get(want.access_code_id) ?? slot.slot) : null;
     if (want && homeSlot === slot.slot && !placed.has(want.access_code_id)) {
       placed.add(want.access_code_id);
       if (!holds(slot, want)) writes.push(write(slot.slot, want));
-    } else if (slot.state === 'occupied' || !slot.confirmed) {
+    } else if (slot.state === 'occupied' || slot.pending !== null) {
       // Not wanted (deleted, outside its window, or a second copy): a write in doubt counts as landed.
-      clears.push({ kind: 'clear', slot: slot.slot, access_code_id: slot.owner, unmanaged_id: null });
+      clears.push({ kind: 'clear', slot: slot.slot, access_code_id: owner, unmanaged_id: null });
     }
   }
 

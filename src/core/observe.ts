@@ -1,6 +1,6 @@
 // Merges what a lock reports about a slot into what the bridge believed was there. Pure: the
 // reconciler stores the result and turns each change into lifecycle transitions and events.
-import { emptySlot, type ObservedSlot, type SlotReading } from './slot.ts';
+import { emptySlot, type ObservedSlot, type SlotReading, sameSchedule } from './slot.ts';
 
 export type ObservationChange =
   /** A slot the bridge wrote now holds another PIN (code) or nothing (null). */
@@ -25,22 +25,42 @@ export function observeSlot(
   factoryReset: boolean,
 ): Observation {
   const known = current ?? emptySlot(reading.slot);
+  const pending = known.pending;
+  if (pending === null) return observeConfirmed(known, reading, factoryReset);
+  // A write is out. It landed when the lock shows its PIN (or, on a lock that can't read codes
+  // back, when a slot that was empty is now occupied); otherwise the reading is judged against
+  // what the slot held before, and the write stays out: a lost write is no change at the keypad.
+  const occupied = reading.state !== 'empty';
+  const shows = reading.code === pending.code && sameSchedule(reading.schedule, pending.schedule);
+  const landed = occupied && (shows || (reading.code === null && known.state === 'empty'));
+  if (landed) {
+    return {
+      slot: {
+        slot: known.slot,
+        state: 'occupied',
+        code: pending.code,
+        schedule: pending.schedule,
+        owner: pending.owner,
+        unmanaged_id: null,
+        pending: null,
+      },
+      change: { kind: 'owned_confirmed', slot: known.slot, owner: pending.owner },
+    };
+  }
+  const before = observeConfirmed({ ...known, pending: null }, reading, factoryReset);
+  return { slot: { ...before.slot, pending }, change: before.change };
+}
+
+/** The reading against what the lock last confirmed or reported. */
+function observeConfirmed(known: ObservedSlot, reading: SlotReading, factoryReset: boolean): Observation {
   const schedule = reading.schedule;
   if (reading.state === 'empty') return observeEmpty(known, factoryReset);
 
   if (known.owner !== null) {
-    if (reading.code === null || reading.code === known.code) {
-      // Unreadable codes are presumed to be the bridge's own; a readable match proves it.
-      const landed = !known.confirmed && reading.code !== null;
-      const slot: ObservedSlot = landed ? { ...known, state: 'occupied', confirmed: true } : known;
-      return {
-        slot,
-        change: landed ? { kind: 'owned_confirmed', slot: known.slot, owner: known.owner } : null,
-      };
-    }
-    const slot: ObservedSlot = { ...known, state: 'occupied', code: reading.code, schedule, confirmed: true };
+    // Unreadable codes are presumed to be the bridge's own.
+    if (reading.code === null || reading.code === known.code) return { slot: known, change: null };
     return {
-      slot,
+      slot: { ...known, state: 'occupied', code: reading.code, schedule },
       change: { kind: 'owned_changed', slot: known.slot, owner: known.owner, code: reading.code },
     };
   }
@@ -59,7 +79,7 @@ export function observeSlot(
   }
 
   return {
-    slot: { ...known, state: 'occupied', code: reading.code, schedule, confirmed: true },
+    slot: { ...known, state: 'occupied', code: reading.code, schedule },
     change: { kind: 'unmanaged_found', slot: known.slot, code: reading.code },
   };
 }
@@ -67,8 +87,6 @@ export function observeSlot(
 function observeEmpty(known: ObservedSlot, factoryReset: boolean): Observation {
   const empty = emptySlot(known.slot);
   if (known.owner !== null) {
-    // An unconfirmed write that did not land stays an intent: the diff writes it again.
-    if (!known.confirmed) return { slot: { ...known, state: 'empty' }, change: null };
     const change: ObservationChange = factoryReset
       ? { kind: 'owned_lost', slot: known.slot, owner: known.owner }
       : { kind: 'owned_changed', slot: known.slot, owner: known.owner, code: null };
@@ -80,5 +98,5 @@ function observeEmpty(known: ObservedSlot, factoryReset: boolean): Observation {
       change: { kind: 'unmanaged_gone', slot: known.slot, unmanaged_id: known.unmanaged_id },
     };
   }
-  return { slot: empty, change: null };
+  return { slot: known.state === 'empty' ? known : empty, change: null };
 }

@@ -1,20 +1,37 @@
 // Slots as the bridge believes they are on a lock (observed), and what must be on it (desired).
 import type { TimeWindow } from './access-code.ts';
 
-/** One slot of one lock, as last confirmed by the lock or written by the bridge. */
+/** A write sent to a slot and not confirmed yet. */
+export interface PendingWrite {
+  owner: string;
+  code: string;
+  schedule: TimeWindow | null;
+}
+
+/**
+ * One slot of one lock as the bridge knows it: what the lock last confirmed or reported, and
+ * apart from it, a write in flight. The two are never mixed: a write that was not confirmed is
+ * never taken for what the slot holds.
+ */
 export interface ObservedSlot {
   slot: number;
   state: 'empty' | 'occupied';
   /** The PIN in the slot; null when the lock can't read codes back and the bridge didn't write it. */
   code: string | null;
   schedule: TimeWindow | null;
-  /** access_code_id of the managed code the bridge wrote here (or is writing: see confirmed). */
+  /** access_code_id of the managed code the lock confirmed here. */
   owner: string | null;
-  /** false while a write is sent but not yet confirmed: after a crash the slot is written again. */
-  confirmed: boolean;
   /** access_code_id given to a code found on the lock that the bridge did not write. */
   unmanaged_id: string | null;
+  /**
+   * A write sent and not yet confirmed: after a crash or a lost answer it is written again, or
+   * found to have landed when the slot is read.
+   */
+  pending: PendingWrite | null;
 }
+
+/** The managed code this slot holds or is being given to. */
+export const slotOwner = (slot: ObservedSlot): string | null => slot.pending?.owner ?? slot.owner;
 
 /** A slot as a lock reports it; drivers hand the reconciler readings of this shape. */
 export interface SlotReading {
@@ -51,8 +68,8 @@ export const emptySlot = (slot: number): ObservedSlot => ({
   code: null,
   schedule: null,
   owner: null,
-  confirmed: true,
   unmanaged_id: null,
+  pending: null,
 });
 
 /**
@@ -63,12 +80,21 @@ export const sameSchedule = (a: TimeWindow | null, b: TimeWindow | null): boolea
   a === b || (a !== null && b !== null && a.starts_at === b.starts_at && a.ends_at === b.ends_at);
 
 /** The slot once the lock confirmed a write. */
-export const writtenSlot = (op: Extract<SlotOperation, { kind: 'write' }>): ObservedSlot => ({
-  slot: op.slot,
+export const writtenSlot = (write: Extract<SlotOperation, { kind: 'write' }>): ObservedSlot => ({
+  slot: write.slot,
   state: 'occupied',
-  code: op.code,
-  schedule: op.schedule,
-  owner: op.access_code_id,
-  confirmed: true,
+  code: write.code,
+  schedule: write.schedule,
+  owner: write.access_code_id,
   unmanaged_id: null,
+  pending: null,
+});
+
+/** The slot while a write to it is out: what it held stays what it held. */
+export const withPending = (
+  slot: ObservedSlot,
+  op: Extract<SlotOperation, { kind: 'write' }>,
+): ObservedSlot => ({
+  ...slot,
+  pending: { owner: op.access_code_id, code: op.code, schedule: op.schedule },
 });

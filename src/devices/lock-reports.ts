@@ -17,12 +17,14 @@ import {
   wrongCode,
 } from '../core/device.ts';
 import { usedUp } from '../core/lifecycle.ts';
+import { slotOwner } from '../core/slot.ts';
 import type { DevicesContext } from './context.ts';
 
 /** The access code (managed or unmanaged) in a slot, as the store knows it. */
 function codeInSlot(ctx: DevicesContext, deviceId: string, slot: number): CodeRef | null {
   const observed = ctx.store.slots.get(deviceId, slot);
-  if (observed?.owner) return { access_code_id: observed.owner, access_code_is_managed: true };
+  const owner = observed ? slotOwner(observed) : null;
+  if (owner) return { access_code_id: owner, access_code_is_managed: true };
   if (observed?.unmanaged_id) return { access_code_id: observed.unmanaged_id, access_code_is_managed: false };
   return null;
 }

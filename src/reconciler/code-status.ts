@@ -19,11 +19,21 @@ export function refreshStatuses(
   const now = ctx.now();
   const policy = ctx.windowPolicy();
   const current: ManagedCode[] = [];
+  // Codes a slot holds, or may hold (a write out): they are on the lock for the window's sake.
+  const onLock = new Set(
+    slots.flatMap((s) => [
+      ...(s.state === 'occupied' && s.owner ? [s.owner] : []),
+      ...(s.pending ? [s.pending.owner] : []),
+    ]),
+  );
   for (const stored of ctx.store.codes.forDevice(deviceId)) {
-    const onLock = slots.some(
-      (s) => s.owner === stored.access_code_id && (s.state === 'occupied' || !s.confirmed),
+    const window = windowStep(
+      stored,
+      now,
+      policy,
+      stored.is_scheduled_on_device,
+      onLock.has(stored.access_code_id),
     );
-    const window = windowStep(stored, now, policy, stored.is_scheduled_on_device, onLock);
     if (window.kind === 'delete') {
       ctx.changes.accessCode({ code: stored, events: window.events, gone: true });
       continue;
@@ -44,19 +54,19 @@ export function settleConfirmed(
   observed: readonly ObservedSlot[],
 ): void {
   const wanted = new Map(desired.map((d) => [d.access_code_id, d]));
+  const confirmed = new Map(
+    observed.flatMap((s) =>
+      s.owner !== null && s.pending === null && s.state === 'occupied' ? [[s.owner, s]] : [],
+    ),
+  );
   for (const code of codes) {
     const want = wanted.get(code.access_code_id);
     const settled = code.status === 'set' || (code.status === 'unset' && code.pending_since === null);
     if (!want || settled) continue;
-    const onLock = observed.some(
-      (s) =>
-        s.owner === code.access_code_id &&
-        s.confirmed &&
-        s.state === 'occupied' &&
-        s.code === want.code &&
-        sameSchedule(s.schedule, want.schedule),
-    );
-    if (onLock) ctx.changes.accessCode(confirmOnLock(code, ctx.now()));
+    const slot = confirmed.get(code.access_code_id);
+    if (slot && slot.code === want.code && sameSchedule(slot.schedule, want.schedule)) {
+      ctx.changes.accessCode(confirmOnLock(code, ctx.now()));
+    }
   }
 }
 
@@ -66,8 +76,9 @@ export function reportNoSpace(
   codes: readonly ManagedCode[],
   unplaced: readonly string[],
 ): void {
+  const byId = new Map(codes.map((c) => [c.access_code_id, c]));
   for (const id of unplaced) {
-    const code = codes.find((c) => c.access_code_id === id);
+    const code = byId.get(id);
     if (!code || code.suspended) continue;
     const message = 'The lock has no free slot for this code.';
     ctx.changes.accessCode(refuseSet(code, 'no_space_for_access_code_on_device', message, ctx.now()));

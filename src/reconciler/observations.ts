@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { lostInReset, modifiedExternally } from '../core/lifecycle.ts';
 import { type ObservationChange, observeSlot } from '../core/observe.ts';
-import type { ObservedSlot, SlotRange, SlotReading } from '../core/slot.ts';
+import { type ObservedSlot, type SlotRange, type SlotReading, slotOwner } from '../core/slot.ts';
 import { changedAtLock, found } from '../core/unmanaged-code.ts';
 import type { ReconcileContext } from './context.ts';
 import { unmanagedRemoved } from './removals.ts';
@@ -63,6 +63,12 @@ function recordSlot(
 ): void {
   const { slot, change } = observeSlot(current, reading, factoryReset);
   if (change?.kind === 'unmanaged_found') {
+    const mine = slot.code === null ? undefined : homelessCode(ctx, deviceId, slot.code);
+    if (mine) {
+      // The bridge's own write, whose record a power cut took before the lock's answer was stored.
+      ctx.changes.slot(deviceId, { ...slot, owner: mine });
+      return;
+    }
     const unmanaged = found(randomUUID(), deviceId, slot.slot, slot.code, ctx.now());
     ctx.changes.unmanagedCode(unmanaged);
     ctx.changes.slot(deviceId, { ...slot, unmanaged_id: unmanaged.unmanaged.access_code_id });
@@ -72,18 +78,22 @@ function recordSlot(
   if (change) applyChange(ctx, deviceId, change);
 }
 
+/** A live managed code with this PIN that no slot holds or is being written. */
+function homelessCode(ctx: ReconcileContext, deviceId: string, pin: string): string | undefined {
+  const placed = new Set(ctx.store.slots.forDevice(deviceId).map(slotOwner));
+  return ctx.store.codes
+    .liveForDevice(deviceId)
+    .find((code) => code.code === pin && !placed.has(code.access_code_id))?.access_code_id;
+}
+
 function applyChange(ctx: ReconcileContext, deviceId: string, change: ObservationChange): void {
   const now = ctx.now();
   switch (change.kind) {
     case 'owned_changed': {
       const code = ctx.store.codes.get(change.owner);
       if (!code) return; // a tombstone's slot changed: the diff still clears whatever is there
-      const transition = modifiedExternally(code, change.code, now);
-      if (transition.code.code !== code.code) {
-        // The new PIN was taken: the slot now matches the code as it is.
-        ctx.changes.slot(deviceId, { ...ctx.store.slots.get(deviceId, change.slot)!, confirmed: true });
-      }
-      ctx.changes.accessCode(transition);
+      // With allow_external_modification the new PIN is taken, and the slot holds the code as it is.
+      ctx.changes.accessCode(modifiedExternally(code, change.code, now));
       return;
     }
     case 'owned_lost': {

@@ -8,7 +8,7 @@ import type { ManagedCode } from '../core/access-code.ts';
 import { desiredCodes } from '../core/desired.ts';
 import { diffLock } from '../core/diff.ts';
 import { nextDelayCheck } from '../core/lifecycle.ts';
-import type { DesiredCode, ObservedSlot, SlotOperation } from '../core/slot.ts';
+import { type DesiredCode, type ObservedSlot, type SlotOperation, slotOwner } from '../core/slot.ts';
 import { refreshStatuses, reportNoSpace, settleConfirmed } from './code-status.ts';
 import type { ReconcileContext } from './context.ts';
 import type { LockMemory } from './lock-memory.ts';
@@ -49,7 +49,7 @@ export async function reconcileLock(ctx: ReconcileContext, lock: LockMemory): Pr
 
   const now = ctx.now();
   const suspended = new Set(codes.filter((c) => c.suspended).map((c) => c.access_code_id));
-  const owned = new Set(observed.flatMap((s) => (s.owner === null ? [] : [s.owner])));
+  const owned = new Set(observed.map(slotOwner));
   // A suspended code that holds no slot waits for a change; it must not keep a free slot from others.
   const desired = desiredCodes(codes, now, ctx.windowPolicy(), caps.supports_native_scheduling)
     .filter((d) => !suspended.has(d.access_code_id) || owned.has(d.access_code_id))
@@ -116,7 +116,7 @@ function unmanagedToClear(ctx: ReconcileContext, deviceId: string): Set<string> 
 /** A clear, a write to the code's own slot, or a write to a slot read or written since the bridge started. */
 function known(lock: LockMemory, observed: readonly ObservedSlot[], op: SlotOperation): boolean {
   if (op.kind === 'clear' || lock.verified.has(op.slot)) return true;
-  return observed.some((s) => s.slot === op.slot && s.owner === op.access_code_id);
+  return observed.some((s) => s.slot === op.slot && slotOwner(s) === op.access_code_id);
 }
 
 async function read(

@@ -10,7 +10,7 @@ import {
   removalRefused,
   resume,
 } from '../core/lifecycle.ts';
-import { emptySlot, type ObservedSlot, type SlotOperation, writtenSlot } from '../core/slot.ts';
+import { emptySlot, type ObservedSlot, type SlotOperation, withPending, writtenSlot } from '../core/slot.ts';
 import type { ReconcileContext } from './context.ts';
 import type { LockMemory } from './lock-memory.ts';
 import { refusalError } from './refusals.ts';
@@ -30,16 +30,7 @@ export async function runSlotOperation(
 ): Promise<void> {
   const { deviceId } = lock;
   const previous = ctx.store.slots.get(deviceId, op.slot) ?? emptySlot(op.slot);
-  if (op.kind === 'write') {
-    ctx.changes.slot(deviceId, {
-      ...previous,
-      owner: op.access_code_id,
-      code: op.code,
-      schedule: op.schedule,
-      confirmed: false,
-      unmanaged_id: null,
-    });
-  }
+  if (op.kind === 'write') ctx.changes.slot(deviceId, withPending(previous, op), { durable: false });
   try {
     if (op.kind === 'write') await handle.writeSlot(op.slot, op.code, op.schedule);
     else await handle.clearSlot(op.slot);

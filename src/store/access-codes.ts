@@ -1,6 +1,8 @@
 // Managed access codes: the desired state. Deleted codes stay as tombstones until their slot is clear.
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { AccessCodeStatus, AccessCodeType, ManagedCode } from '../core/access-code.ts';
+import { DeviceCache } from './device-cache.ts';
+import type { Transactor } from './transaction.ts';
 
 interface CodeRow {
   access_code_id: string;
@@ -103,20 +105,19 @@ const toRow = (c: ManagedCode): CodeRow => ({
 export class AccessCodeRepository {
   private readonly byId: StatementSync;
   private readonly byDevice: StatementSync;
-  private readonly liveByDevice: StatementSync;
   private readonly upsertStmt: StatementSync;
   private readonly deleteStmt: StatementSync;
   private readonly devicesWithWork: StatementSync;
   private readonly nextBoundaryStmt: StatementSync;
   private readonly devicesDueStmt: StatementSync;
+  /** Every code of a device, tombstones included, once asked for; and which device holds an id. */
+  private readonly cache: DeviceCache<string, ManagedCode>;
+  private readonly deviceOf = new Map<string, string>();
 
-  constructor(db: DatabaseSync) {
+  constructor(db: DatabaseSync, tx: Transactor) {
     this.byId = db.prepare('SELECT * FROM access_codes WHERE access_code_id = ?');
     this.byDevice = db.prepare(
       'SELECT * FROM access_codes WHERE device_id = ? ORDER BY created_at, access_code_id',
-    );
-    this.liveByDevice = db.prepare(
-      'SELECT * FROM access_codes WHERE device_id = ? AND deleted_at IS NULL ORDER BY created_at, access_code_id',
     );
     const placeholders = COLUMNS.map((c) => `:${c}`).join(', ');
     const updates = COLUMNS.filter((c) => c !== 'access_code_id')
@@ -139,6 +140,17 @@ export class AccessCodeRepository {
       `SELECT device_id FROM access_codes WHERE deleted_at IS NULL AND starts_at > :from + :lead AND starts_at <= :to + :lead
        UNION SELECT device_id FROM access_codes WHERE deleted_at IS NULL AND ends_at > :from AND ends_at <= :to`,
     );
+    this.cache = new DeviceCache((deviceId) =>
+      (this.byDevice.all(deviceId) as unknown as CodeRow[]).map((row) => {
+        const code = fromRow(row);
+        this.deviceOf.set(code.access_code_id, deviceId);
+        return [code.access_code_id, code];
+      }),
+    );
+    tx.onRollback(() => {
+      this.cache.clear();
+      this.deviceOf.clear();
+    });
   }
 
   /** A live (not deleted) code. */
@@ -149,25 +161,36 @@ export class AccessCodeRepository {
 
   /** A code, tombstones included. */
   getAny(accessCodeId: string): ManagedCode | undefined {
+    const deviceId = this.deviceOf.get(accessCodeId);
+    const cached = deviceId === undefined ? undefined : this.cache.peek(deviceId)?.get(accessCodeId);
+    if (cached) return cached;
     const row = this.byId.get(accessCodeId) as CodeRow | undefined;
     return row ? fromRow(row) : undefined;
   }
 
-  /** Every code of a device, tombstones included: what the reconciler works from. */
+  /** Every code of a device, tombstones included, oldest first: what the reconciler works from. */
   forDevice(deviceId: string): ManagedCode[] {
-    return (this.byDevice.all(deviceId) as unknown as CodeRow[]).map(fromRow);
+    return [...this.cache.rows(deviceId).values()];
   }
 
   liveForDevice(deviceId: string): ManagedCode[] {
-    return (this.liveByDevice.all(deviceId) as unknown as CodeRow[]).map(fromRow);
+    return this.forDevice(deviceId).filter((code) => code.deleted_at === null);
   }
 
   save(code: ManagedCode): void {
     this.upsertStmt.run(toRow(code) as unknown as Record<string, string | number | null>);
+    const rows = this.cache.peek(code.device_id);
+    if (rows) {
+      rows.set(code.access_code_id, code);
+      this.deviceOf.set(code.access_code_id, code.device_id);
+    }
   }
 
   remove(accessCodeId: string): void {
     this.deleteStmt.run(accessCodeId);
+    const deviceId = this.deviceOf.get(accessCodeId);
+    if (deviceId !== undefined) this.cache.delete(deviceId, accessCodeId);
+    this.deviceOf.delete(accessCodeId);
   }
 
   /** The first window boundary after `after`, over every code: one timer serves them all. */

@@ -137,6 +137,19 @@ const MIGRATIONS: string[] = [
   DROP TABLE state_outbox;
   ALTER TABLE devices ADD COLUMN full_read_from INTEGER;
   `,
+  // 5: a slot keeps what the lock confirmed apart from a write in flight (a lost write is never
+  // taken for what the slot holds)
+  `
+  ALTER TABLE slots ADD COLUMN pending_owner TEXT;
+  ALTER TABLE slots ADD COLUMN pending_code TEXT;
+  ALTER TABLE slots ADD COLUMN pending_starts_at INTEGER;
+  ALTER TABLE slots ADD COLUMN pending_ends_at INTEGER;
+  UPDATE slots SET pending_owner = owner, pending_code = code, pending_starts_at = starts_at,
+    pending_ends_at = ends_at, owner = CASE WHEN state = 'occupied' THEN owner END, code = NULL,
+    starts_at = NULL, ends_at = NULL
+  WHERE confirmed = 0;
+  ALTER TABLE slots DROP COLUMN confirmed;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -33,6 +33,8 @@ export class RetainedOutbox implements RetainedFeed {
   private readonly peekStmt: StatementSync;
   private readonly ackStmt: StatementSync;
   private readonly appended = new Listeners();
+  /** Published rows not deleted yet: deleted together, once a turn of the event loop. */
+  private readonly published = new Set<number>();
 
   constructor(
     db: DatabaseSync,
@@ -54,17 +56,41 @@ export class RetainedOutbox implements RetainedFeed {
   }
 
   peek(afterSeq: number, limit: number): RetainedRecord[] {
-    const rows = this.peekStmt.all(afterSeq, limit) as Array<{
+    const rows = this.peekStmt.all(afterSeq, limit + this.published.size) as Array<{
       seq: number;
       kind: RetainedKind;
       object_id: string;
       body: string | null;
     }>;
-    return rows.map((r) => ({ seq: r.seq, kind: r.kind, id: r.object_id, body: r.body }));
+    return rows
+      .filter((r) => !this.published.has(r.seq))
+      .slice(0, limit)
+      .map((r) => ({ seq: r.seq, kind: r.kind, id: r.object_id, body: r.body }));
   }
 
+  /**
+   * A relaxed commit: were it lost in a power cut, the state would be published once more, which
+   * is harmless for retained state.
+   */
   acknowledge(seq: number): void {
-    this.ackStmt.run(seq);
+    if (this.published.size === 0) setImmediate(() => this.deletePublished());
+    this.published.add(seq);
+  }
+
+  private deletePublished(): void {
+    const seqs = [...this.published];
+    try {
+      this.tx.run(
+        () => {
+          for (const seq of seqs) this.ackStmt.run(seq);
+        },
+        { durable: false },
+      );
+      for (const seq of seqs) this.published.delete(seq);
+    } catch {
+      // The store refused (a full disk): the rows stay and go out again after a restart.
+      for (const seq of seqs) this.published.delete(seq);
+    }
   }
 
   onAppend(listener: () => void): () => void {

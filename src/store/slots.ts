@@ -1,6 +1,8 @@
 // Observed slots: what the bridge knows is on each lock. An absent row is an empty, unowned slot.
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { ObservedSlot } from '../core/slot.ts';
+import { DeviceCache } from './device-cache.ts';
+import type { Transactor } from './transaction.ts';
 
 interface SlotRow {
   slot: number;
@@ -9,24 +11,35 @@ interface SlotRow {
   starts_at: number | null;
   ends_at: number | null;
   owner: string | null;
-  confirmed: number;
   unmanaged_id: string | null;
+  pending_owner: string | null;
+  pending_code: string | null;
+  pending_starts_at: number | null;
+  pending_ends_at: number | null;
 }
+
+const window = (starts_at: number | null, ends_at: number | null) =>
+  starts_at !== null && ends_at !== null ? { starts_at, ends_at } : null;
 
 const fromRow = (row: SlotRow): ObservedSlot => ({
   slot: row.slot,
   state: row.state as ObservedSlot['state'],
   code: row.code,
-  schedule:
-    row.starts_at !== null && row.ends_at !== null
-      ? { starts_at: row.starts_at, ends_at: row.ends_at }
-      : null,
+  schedule: window(row.starts_at, row.ends_at),
   owner: row.owner,
-  confirmed: row.confirmed === 1,
   unmanaged_id: row.unmanaged_id,
+  pending:
+    row.pending_owner !== null && row.pending_code !== null
+      ? {
+          owner: row.pending_owner,
+          code: row.pending_code,
+          schedule: window(row.pending_starts_at, row.pending_ends_at),
+        }
+      : null,
 });
 
-const isPlainEmpty = (s: ObservedSlot) => s.state === 'empty' && s.owner === null && s.unmanaged_id === null;
+const isPlainEmpty = (s: ObservedSlot) =>
+  s.state === 'empty' && s.owner === null && s.unmanaged_id === null && s.pending === null;
 
 export class SlotRepository {
   private readonly forDeviceStmt: StatementSync;
@@ -34,26 +47,37 @@ export class SlotRepository {
   private readonly upsertStmt: StatementSync;
   private readonly deleteStmt: StatementSync;
   private readonly deleteAllStmt: StatementSync;
+  private readonly cache: DeviceCache<number, ObservedSlot>;
 
-  constructor(db: DatabaseSync) {
+  constructor(db: DatabaseSync, tx: Transactor) {
     this.forDeviceStmt = db.prepare('SELECT * FROM slots WHERE device_id = ? ORDER BY slot');
     this.oneStmt = db.prepare('SELECT * FROM slots WHERE device_id = ? AND slot = ?');
     this.upsertStmt = db.prepare(
-      `INSERT INTO slots (device_id, slot, state, code, starts_at, ends_at, owner, confirmed, unmanaged_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO slots (device_id, slot, state, code, starts_at, ends_at, owner, unmanaged_id,
+         pending_owner, pending_code, pending_starts_at, pending_ends_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(device_id, slot) DO UPDATE SET state = excluded.state, code = excluded.code,
          starts_at = excluded.starts_at, ends_at = excluded.ends_at, owner = excluded.owner,
-         confirmed = excluded.confirmed, unmanaged_id = excluded.unmanaged_id`,
+         unmanaged_id = excluded.unmanaged_id, pending_owner = excluded.pending_owner,
+         pending_code = excluded.pending_code, pending_starts_at = excluded.pending_starts_at,
+         pending_ends_at = excluded.pending_ends_at`,
     );
     this.deleteStmt = db.prepare('DELETE FROM slots WHERE device_id = ? AND slot = ?');
     this.deleteAllStmt = db.prepare('DELETE FROM slots WHERE device_id = ?');
+    this.cache = new DeviceCache((deviceId) =>
+      (this.forDeviceStmt.all(deviceId) as unknown as SlotRow[]).map((row) => [row.slot, fromRow(row)]),
+    );
+    tx.onRollback(() => this.cache.clear());
   }
 
+  /** The slots the bridge knows something of, in slot order. */
   forDevice(deviceId: string): ObservedSlot[] {
-    return (this.forDeviceStmt.all(deviceId) as unknown as SlotRow[]).map(fromRow);
+    return [...this.cache.rows(deviceId).values()].sort((a, b) => a.slot - b.slot);
   }
 
   get(deviceId: string, slot: number): ObservedSlot | undefined {
+    const rows = this.cache.peek(deviceId);
+    if (rows) return rows.get(slot);
     const row = this.oneStmt.get(deviceId, slot) as SlotRow | undefined;
     return row ? fromRow(row) : undefined;
   }
@@ -61,8 +85,10 @@ export class SlotRepository {
   put(deviceId: string, s: ObservedSlot): void {
     if (isPlainEmpty(s)) {
       this.deleteStmt.run(deviceId, s.slot);
+      this.cache.delete(deviceId, s.slot);
       return;
     }
+    this.cache.set(deviceId, s.slot, s);
     this.upsertStmt.run(
       deviceId,
       s.slot,
@@ -71,13 +97,17 @@ export class SlotRepository {
       s.schedule?.starts_at ?? null,
       s.schedule?.ends_at ?? null,
       s.owner,
-      s.confirmed ? 1 : 0,
       s.unmanaged_id,
+      s.pending?.owner ?? null,
+      s.pending?.code ?? null,
+      s.pending?.schedule?.starts_at ?? null,
+      s.pending?.schedule?.ends_at ?? null,
     );
   }
 
   replaceAll(deviceId: string, slots: readonly ObservedSlot[]): void {
     this.deleteAllStmt.run(deviceId);
+    this.cache.peek(deviceId)?.clear();
     for (const s of slots) this.put(deviceId, s);
   }
 }

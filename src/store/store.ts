@@ -33,11 +33,11 @@ export class Store {
     private readonly dataDir: string | null,
     gatewayId: string,
   ) {
-    this.tx = new Transactor(db);
+    this.tx = new Transactor(db, dataDir === null ? null : `${join(dataDir, STORE_FILE)}-wal`);
     this.devices = new DeviceRepository(db);
-    this.codes = new AccessCodeRepository(db);
-    this.slots = new SlotRepository(db);
-    this.unmanaged = new UnmanagedCodeRepository(db);
+    this.codes = new AccessCodeRepository(db, this.tx);
+    this.slots = new SlotRepository(db, this.tx);
+    this.unmanaged = new UnmanagedCodeRepository(db, this.tx);
     this.attempts = new ActionAttemptRepository(db);
     this.requests = new RequestRepository(db);
     this.events = new EventLog(db, this.tx, gatewayId);
@@ -70,6 +70,8 @@ export class Store {
   }
 
   close(): void {
-    if (this.db.isOpen) this.db.close();
+    if (!this.db.isOpen) return;
+    this.tx.close();
+    this.db.close();
   }
 }

@@ -5,23 +5,27 @@ import { applyOperation, diffLock } from '../../src/core/diff.ts';
 import type { DesiredCode, ObservedSlot, SlotOperation } from '../../src/core/slot.ts';
 
 const desired = (id: string, code: string): DesiredCode => ({ access_code_id: id, code, schedule: null });
-const held = (slot: number, owner: string, code: string, confirmed = true): ObservedSlot => ({
-  slot,
-  state: 'occupied',
-  code,
-  schedule: null,
-  owner,
-  confirmed,
-  unmanaged_id: null,
-});
+/** A slot the lock confirmed holding `code` for `owner`; or, not confirmed, one with that write out. */
+const held = (slot: number, owner: string, code: string, confirmed = true): ObservedSlot =>
+  confirmed
+    ? { slot, state: 'occupied', code, schedule: null, owner, unmanaged_id: null, pending: null }
+    : {
+        slot,
+        state: 'empty',
+        code: null,
+        schedule: null,
+        owner: null,
+        unmanaged_id: null,
+        pending: { owner, code, schedule: null },
+      };
 const unmanaged = (slot: number, id: string, code: string | null): ObservedSlot => ({
   slot,
   state: 'occupied',
   code,
   schedule: null,
   owner: null,
-  confirmed: true,
   unmanaged_id: id,
+  pending: null,
 });
 
 describe('diffLock by example', () => {
@@ -205,7 +209,7 @@ describe('diffLock properties', () => {
       const c = randomCase(seed);
       const wanted = new Map(c.desired.map((d) => [d.access_code_id, d.code]));
       const right = c.observed.filter(
-        (s) => s.confirmed && s.owner !== null && wanted.get(s.owner) === s.code,
+        (s) => s.pending === null && s.owner !== null && wanted.get(s.owner) === s.code,
       );
       const firstRight = new Map<string, number>();
       for (const s of right) if (!firstRight.has(s.owner!)) firstRight.set(s.owner!, s.slot);

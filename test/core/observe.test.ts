@@ -14,12 +14,16 @@ const reading = (
   origin: 'unknown',
   schedule: null,
 });
-const owned = (slot: number, code: string, confirmed = true): ObservedSlot => ({
+const owned = (slot: number, code: string): ObservedSlot => ({
   ...emptySlot(slot),
   state: 'occupied',
   code,
   owner: 'A',
-  confirmed,
+});
+/** `before` (null: empty) with a write of `code` for A out. */
+const writing = (slot: number, code: string, before: string | null = null): ObservedSlot => ({
+  ...(before === null ? emptySlot(slot) : owned(slot, before)),
+  pending: { owner: 'A', code, schedule: null },
 });
 
 describe('observeSlot', () => {
@@ -59,12 +63,32 @@ describe('observeSlot', () => {
   });
 
   it('a write in flight at a crash is confirmed when the lock shows it, and stays an intent when not', () => {
-    const landed = observeSlot(owned(4, '1357', false), reading(4, '1357'), false);
-    expect(landed.slot.confirmed).toBe(true);
+    const landed = observeSlot(writing(4, '1357'), reading(4, '1357'), false);
+    expect(landed.slot).toEqual(owned(4, '1357'));
     expect(landed.change).toEqual({ kind: 'owned_confirmed', slot: 4, owner: 'A' });
-    const lost = observeSlot(owned(4, '1357', false), reading(4, null, 'empty'), false);
-    expect(lost.slot).toMatchObject({ owner: 'A', confirmed: false });
+    const lost = observeSlot(writing(4, '1357'), reading(4, null, 'empty'), false);
+    expect(lost.slot).toEqual(writing(4, '1357'));
     expect(lost.change).toBeNull();
+  });
+
+  it('a new PIN that did not land is no change at the keypad: the old PIN is what the slot held', () => {
+    const lost = observeSlot(writing(4, '2468', '1357'), reading(4, '1357'), false);
+    expect(lost.change).toBeNull();
+    expect(lost.slot).toEqual(writing(4, '2468', '1357'));
+    const landed = observeSlot(writing(4, '2468', '1357'), reading(4, '2468'), false);
+    expect(landed.change).toEqual({ kind: 'owned_confirmed', slot: 4, owner: 'A' });
+    // Neither the old PIN nor the new one: someone changed it at the keypad meanwhile.
+    const keypad = observeSlot(writing(4, '2468', '1357'), reading(4, '9999'), false);
+    expect(keypad.change).toEqual({ kind: 'owned_changed', slot: 4, owner: 'A', code: '9999' });
+    expect(keypad.slot.pending).toEqual({ owner: 'A', code: '2468', schedule: null });
+  });
+
+  it('on a lock that cannot read codes back, an empty slot now occupied means the write landed', () => {
+    expect(observeSlot(writing(4, '1357'), reading(4, null), false).change).toMatchObject({
+      kind: 'owned_confirmed',
+    });
+    // A rewrite of an occupied slot can't be told apart: the write stays out.
+    expect(observeSlot(writing(4, '2468', '1357'), reading(4, null), false).change).toBeNull();
   });
 
   it('a lock that cannot read codes back keeps the bridge its own slots', () => {

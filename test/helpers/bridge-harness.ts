@@ -59,6 +59,8 @@ export interface HarnessOptions {
   log?: LogCapture;
   /** The bridge's clock (tests of long windows move it by hand, then call bridge.clock.recheck()). */
   now?: () => number;
+  /** Tests keep every line (trace, the default); benchmarks keep only what matters. */
+  logLevel?: string;
   /** What the system says of clock synchronisation (default: synchronised). */
   syncProbe?: () => Promise<boolean | null>;
 }
@@ -92,7 +94,11 @@ export class Harness {
   }
 
   async start(): Promise<Bridge> {
-    const logger = createLogger({ level: 'trace', pretty: false, destination: this.log });
+    const logger = createLogger({
+      level: this.options.logLevel ?? 'trace',
+      pretty: false,
+      destination: this.log,
+    });
     this.bridge = await Bridge.start({
       config: this.config,
       log: logger,

@@ -153,6 +153,25 @@ describe('reconciler', () => {
     expect(types.lastIndexOf('device.connected')).toBeGreaterThan(types.indexOf('device.disconnected'));
   });
 
+  it('a new PIN that never reached a lock gone offline is not mistaken for a change at the keypad', async () => {
+    const h = await startBridge([{ name: 'Front', latency_ms: 20 }]);
+    const { access_code } = await h.call('access_codes/create', { device_id: h.deviceId(), code: '482916' });
+    const id = access_code.access_code_id;
+    await eventually(async () => (await status(h, id)).status === 'set', 5000, 'set');
+    // The rewrite is sent, and the lock drops off the air before it answers: the write never landed.
+    h.lock().slowNext(400, 1);
+    expect((await h.call('access_codes/update', { access_code_id: id, code: '593027' })).ok).toBe(true);
+    await new Promise((r) => setTimeout(r, 100));
+    h.lock().setOffline(true);
+    await eventually(() => !h.bridge.store.devices.get(h.deviceId())!.online, 2000, 'offline');
+    expect(h.lock().model.codeIn(h.lock().model.occupiedSlots()[0]!)).toBe('482916');
+    h.lock().setOffline(false);
+    await eventually(async () => (await status(h, id)).status === 'set', 5000, 'set again');
+    expect(h.lock().model.codeIn(h.lock().model.occupiedSlots()[0]!)).toBe('593027');
+    expect(eventTypes(h, id)).not.toContain('access_code.modified_externally');
+    expect((await status(h, id)).warnings).toEqual([]);
+  });
+
   it('a write without an answer on a lock that cannot read codes back is unknown, until a write is confirmed', async () => {
     const h = await startBridge(
       [{ name: 'Front', options: { can_read_codes: false } }],

@@ -6,6 +6,7 @@ import { type ManagedCode, newManagedCode, type TimeWindow } from '../../core/ac
 import { attemptSucceeded, pendingAttempt } from '../../core/action-attempt.ts';
 import type { Device } from '../../core/device.ts';
 import { created, deleted, updated } from '../../core/lifecycle.ts';
+import { slotOwner } from '../../core/slot.ts';
 import { accessCodeView } from '../../views/access-code-view.ts';
 import { attemptView } from '../../views/action-attempt-view.ts';
 import { chooseCode, rejectDuplicate } from '../code-rules.ts';
@@ -163,7 +164,7 @@ export function deleteAccessCode(ctx: ApiContext, params: unknown) {
     code.access_code_id,
     now,
   );
-  const onLock = ctx.store.slots.forDevice(code.device_id).some((s) => s.owner === code.access_code_id);
+  const onLock = ctx.store.slots.forDevice(code.device_id).some((s) => slotOwner(s) === code.access_code_id);
   // Pending until the lock confirms the slot is clear, retried until it does, across restarts;
   // done at once when the code never reached the lock.
   const transition = deleted(code, now, pending.action_attempt_id, onLock);

@@ -75,7 +75,7 @@ export function convertUnmanaged(ctx: ApiContext, params: unknown) {
       ...slot,
       owner: record.access_code_id,
       unmanaged_id: null,
-      confirmed: true,
+      pending: null,
     });
   }
   const succeeded = attemptSucceeded(pending, { access_code: withoutCode(accessCodeView(managed.code)) });
