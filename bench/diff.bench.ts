@@ -1,142 +1,183 @@
-// The diff engine on the hot path: 1,000 locks × 30 codes.
+// The diff engine on the hot path, alone and through the whole bridge.
 //   npm run bench:diff
-// Prints one table: in memory (the pure engine) and through the store (SQLite reads + diff,
-// what the reconciler does for a lock). Each figure is the median of several runs.
+// 1. The pure engine: a full sync of 1,000 locks × 250 slots (ns per slot), and a lock in sync.
+// 2. One code changed (a new PIN, until its lock confirmed it) in stores of 2,500, 25,000 and
+//    250,000 slots: the cost must not grow with the store.
+// 3. One code created (until set) on a lock already holding 10, 100 and 1,000 codes: the cost must
+//    not grow with the lock either (flat: ≤ 1.2× from 100 to 1,000).
+// CPU is process CPU time (user + system) from the request to the lock's confirmation, the median
+// of several operations; locks answer at once.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ManagedCode, newManagedCode } from '../src/core/access-code.ts';
 import { applyOperation, diffLock } from '../src/core/diff.ts';
 import type { DesiredCode, ObservedSlot } from '../src/core/slot.ts';
-import { Store } from '../src/store/store.ts';
+import { eventually } from '../test/helpers/api-client.ts';
+import { Harness } from '../test/helpers/bridge-harness.ts';
+import { pinOf, seedLocks } from './seed.ts';
 
+const median = (samples: number[]) => [...samples].sort((a, b) => a - b)[Math.floor(samples.length / 2)]!;
+const cpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+
+// ---- 1. the pure engine ----
 const LOCKS = 1000;
-const CODES = 30;
-const SLOTS = 50;
-const RUNS = 7;
-
-const pinOf = (lock: number, code: number) => String(100000 + ((lock * 7919 + code * 104729) % 900000));
-
-function median(samples: number[]): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
-function timeIt(run: () => number): { ms: number; ops: number } {
-  let ops = 0;
-  const samples: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const start = process.hrtime.bigint();
-    ops = run();
-    samples.push(Number(process.hrtime.bigint() - start) / 1e6);
-  }
-  return { ms: median(samples), ops };
-}
-
-interface Row {
-  scenario: string;
-  where: string;
-  ms: number;
-  ops: number;
-}
-const rows: Row[] = [];
-
-// ---- in memory ----
+const SLOTS = 250;
 const desired: DesiredCode[][] = Array.from({ length: LOCKS }, (_, l) =>
-  Array.from({ length: CODES }, (_, c) => ({
+  Array.from({ length: SLOTS }, (_, c) => ({
     access_code_id: `${l}-${c}`,
     code: pinOf(l, c),
     schedule: null,
   })),
 );
-const empty: ObservedSlot[][] = desired.map(() => []);
-const diffAll = (observed: ObservedSlot[][]) => () =>
-  observed.reduce(
-    (n, obs, l) => n + diffLock({ slotCount: SLOTS, desired: desired[l]!, observed: obs }).operations.length,
-    0,
-  );
-
-rows.push({ scenario: 'full sync (every lock empty)', where: 'memory', ...timeIt(diffAll(empty)) });
-const synced = empty.map((obs, l) =>
-  diffLock({ slotCount: SLOTS, desired: desired[l]!, observed: obs }).operations.reduce(applyOperation, obs),
-);
-rows.push({ scenario: 'everything in sync', where: 'memory', ...timeIt(diffAll(synced)) });
-const changed = desired[500]!.map((d, i) => (i === 7 ? { ...d, code: '975310' } : d));
-rows.push({
-  scenario: 'one code changed (its lock only)',
-  where: 'memory',
-  ...timeIt(() => diffLock({ slotCount: SLOTS, desired: changed, observed: synced[500]! }).operations.length),
-});
-
-// ---- through the store ----
-const dir = mkdtempSync(join(tmpdir(), 'lockbridge-bench-'));
-const store = Store.open(join(dir, 'data'), 'bench');
-const now = Date.now();
-const deviceIds: string[] = [];
-store.tx.run(() => {
-  for (let l = 0; l < LOCKS; l++) {
-    const { device } = store.devices.ensure(`bench:${l}`, 'simulated', `Lock ${l}`, now);
-    deviceIds.push(device.device_id);
-    for (let c = 0; c < CODES; c++) store.codes.save(managedCode(`${l}-${c}`, device.device_id, pinOf(l, c)));
+const timeRuns = (run: () => void, runs = 5) => {
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = process.hrtime.bigint();
+    run();
+    samples.push(Number(process.hrtime.bigint() - start) / 1e6);
   }
-});
-
-const diffFromStore = (deviceId: string) => {
-  const want = store.codes
-    .forDevice(deviceId)
-    .map((c) => ({ access_code_id: c.access_code_id, code: c.code, schedule: null }));
-  return diffLock({ slotCount: SLOTS, desired: want, observed: store.slots.forDevice(deviceId) });
+  return median(samples);
 };
-rows.push({
-  scenario: 'full sync (every lock empty)',
-  where: 'store',
-  ...timeIt(() => deviceIds.reduce((n, id) => n + diffFromStore(id).operations.length, 0)),
+let synced: ObservedSlot[][] = [];
+const fullMs = timeRuns(() => {
+  synced = desired.map((want) =>
+    diffLock({ slotCount: SLOTS, desired: want, observed: [] }).operations.reduce(
+      applyOperation,
+      [] as ObservedSlot[],
+    ),
+  );
 });
-store.tx.run(() => {
-  for (const id of deviceIds) {
-    for (const op of diffFromStore(id).operations) {
-      if (op.kind === 'write') store.slots.put(id, applyOperation([], op)[0]!);
-    }
-  }
+const inSyncMs = timeRuns(() => {
+  for (let l = 0; l < LOCKS; l++) diffLock({ slotCount: SLOTS, desired: desired[l]!, observed: synced[l]! });
 });
-rows.push({
-  scenario: 'everything in sync',
-  where: 'store',
-  ...timeIt(() => deviceIds.reduce((n, id) => n + diffFromStore(id).operations.length, 0)),
-});
-const target = deviceIds[500]!;
-let flip = 0;
-rows.push({
-  scenario: 'one code changed (save + its lock)',
-  where: 'store',
-  ...timeIt(() => {
-    const code = store.codes.get('500-7')!;
-    store.tx.run(() =>
-      store.codes.save({ ...code, code: flip++ % 2 ? '975310' : '864209', revision: code.revision + 1 }),
-    );
-    return diffFromStore(target).operations.length;
-  }),
-});
-const storeBytes = store.sizeBytes();
-store.close();
-rmSync(dir, { recursive: true, force: true });
+const pure = [
+  {
+    scenario: `full sync, ${LOCKS} locks × ${SLOTS} slots`,
+    'time (ms)': Math.round(fullMs),
+    'ns per slot': Math.round((fullMs * 1e6) / (LOCKS * SLOTS)),
+  },
+  {
+    scenario: `in sync, ${LOCKS} locks × ${SLOTS} slots`,
+    'time (ms)': Math.round(inSyncMs),
+    'ns per slot': Math.round((inSyncMs * 1e6) / (LOCKS * SLOTS)),
+  },
+];
 
-console.log(
-  `diff engine: ${LOCKS} locks × ${CODES} codes, ${SLOTS} slots each; median of ${RUNS} runs; node ${process.version}`,
-);
-console.table(
-  rows.map((r) => ({
-    scenario: r.scenario,
-    where: r.where,
-    'time (ms)': Number(r.ms.toFixed(3)),
-    operations: r.ops,
-  })),
-);
-const mem = process.memoryUsage();
-console.log(
-  `store on disk ${(storeBytes / 1048576).toFixed(1)} MiB; heap used ${(mem.heapUsed / 1048576).toFixed(1)} MiB; rss ${(mem.rss / 1048576).toFixed(1)} MiB`,
-);
-
-function managedCode(id: string, deviceId: string, pin: string): ManagedCode {
-  return newManagedCode({ access_code_id: id, device_id: deviceId, code: pin, created_at: now });
+// ---- 2 and 3. through the bridge ----
+interface Scenario {
+  name: string;
+  locks: number;
+  slots: number;
+  codesPerLock: number;
+  /** change: a new PIN for an existing code; create: a new code on lock 0. */
+  operation: 'change' | 'create';
 }
+
+async function measure(s: Scenario, repeats = 7): Promise<{ cpu: number; wall: number }> {
+  const parent = mkdtempSync(join(tmpdir(), 'lockbridge-bench-diff-'));
+  const dataDir = join(parent, 'data');
+  const driver = seedLocks({
+    dataDir,
+    gatewayId: 'bench',
+    locks: s.locks,
+    slots: s.slots,
+    codesPerLock: s.codesPerLock,
+  });
+  const h = new Harness(driver, { dataDir, logLevel: 'warn' });
+  await h.startOnline();
+  const store = h.bridge.store;
+  const deviceId = h.deviceId(0);
+  // Quiet first: every lock read at start and found in sync.
+  await eventually(() => driver.locks.every((l) => l.slotsRead >= s.slots), 600_000, 'every lock read');
+  await new Promise((r) => setTimeout(r, 200));
+  const cpu: number[] = [];
+  const wall: number[] = [];
+  const codes = store.codes.liveForDevice(deviceId);
+  for (let i = 0; i < repeats; i++) {
+    const c0 = cpuMs();
+    const t0 = performance.now();
+    let id: string;
+    if (s.operation === 'change') {
+      id = codes[i]!.access_code_id;
+      await h.call('access_codes/update', { access_code_id: id, code: String(700000 + i * 7) });
+    } else {
+      const created = await h.call('access_codes/create', {
+        device_id: deviceId,
+        code: String(700000 + i * 7),
+      });
+      id = created.access_code.access_code_id;
+    }
+    await eventually(() => store.codes.get(id)?.status === 'set', 60_000, 'set', 1);
+    cpu.push(cpuMs() - c0);
+    wall.push(performance.now() - t0);
+  }
+  await h.stop();
+  rmSync(parent, { recursive: true, force: true });
+  return { cpu: median(cpu), wall: median(wall) };
+}
+
+const scenarios: Scenario[] = [
+  {
+    name: 'one code changed, store of 2,500 slots',
+    locks: 10,
+    slots: 250,
+    codesPerLock: 100,
+    operation: 'change',
+  },
+  {
+    name: 'one code changed, store of 25,000 slots',
+    locks: 100,
+    slots: 250,
+    codesPerLock: 100,
+    operation: 'change',
+  },
+  {
+    name: 'one code changed, store of 250,000 slots',
+    locks: 1000,
+    slots: 250,
+    codesPerLock: 100,
+    operation: 'change',
+  },
+  {
+    name: 'one code created, lock holding 10 codes',
+    locks: 1,
+    slots: 1100,
+    codesPerLock: 10,
+    operation: 'create',
+  },
+  {
+    name: 'one code created, lock holding 100 codes',
+    locks: 1,
+    slots: 1100,
+    codesPerLock: 100,
+    operation: 'create',
+  },
+  {
+    name: 'one code created, lock holding 1,000 codes',
+    locks: 1,
+    slots: 1100,
+    codesPerLock: 1000,
+    operation: 'create',
+  },
+];
+const bridged: Array<Record<string, string | number>> = [];
+for (const s of scenarios) {
+  const { cpu, wall } = await measure(s);
+  bridged.push({
+    scenario: s.name,
+    'CPU (ms)': Number(cpu.toFixed(2)),
+    'wall (ms)': Number(wall.toFixed(2)),
+  });
+}
+const ratio = (a: number, b: number) =>
+  Number(((bridged[b]!['CPU (ms)'] as number) / (bridged[a]!['CPU (ms)'] as number)).toFixed(2));
+
+console.log(`diff engine; node ${process.version}`);
+console.table(pure);
+console.table(bridged);
+console.log(
+  `CPU ratio, 250,000 ÷ 2,500 slots: ${ratio(0, 2)}; lock of 1,000 ÷ 100 codes: ${ratio(4, 5)} (goal ≤ 1.2)`,
+);

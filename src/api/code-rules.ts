@@ -30,6 +30,21 @@ function pinsInUse(
   return taken;
 }
 
+/** Whether this PIN would share the lock with another code of an overlapping window. */
+function pinInUse(
+  ctx: ApiContext,
+  deviceId: string,
+  pin: string,
+  window: TimeWindow | null,
+  exceptId?: string,
+): boolean {
+  for (const other of ctx.store.codes.forDevice(deviceId)) {
+    if (other.code !== pin || other.deleted_at !== null || other.access_code_id === exceptId) continue;
+    if (overlaps(window, other.window)) return true;
+  }
+  return ctx.store.unmanaged.forDevice(deviceId).some((unmanaged) => unmanaged.code === pin);
+}
+
 export function rejectDuplicate(
   ctx: ApiContext,
   deviceId: string,
@@ -37,7 +52,7 @@ export function rejectDuplicate(
   window: TimeWindow | null,
   exceptId?: string,
 ) {
-  if (pinsInUse(ctx, deviceId, window, exceptId).has(code)) {
+  if (pinInUse(ctx, deviceId, code, window, exceptId)) {
     throw new ApiError(
       'duplicate_access_code',
       'Another access code on this device has this code at the same time.',

@@ -68,14 +68,14 @@ export class Bridge {
       now,
       requireSync: config.timing.require_clock_sync,
       leadMs: config.timing.time_bound_lead_s * 1000,
-      onRecheck: () => this.clockRechecked(),
+      onRecheck: (everything) => this.clockRechecked(everything),
       syncProbe: options.syncProbe,
       background: options.clockBackground,
     });
     const windowPolicy = () => this.clock.policy();
     const reconcile: ReconcileContext = {
       store: this.store,
-      changes: this.changes,
+      changes: this.changes.quiet(),
       log: this.log,
       now,
       timing: {
@@ -131,9 +131,13 @@ export class Bridge {
     this.log.info({ gateway_id: config.gateway_id, devices: store.devices.list().length }, 'ready');
   }
 
-  /** Trust in the clock may have changed, or time moved on: every window is evaluated again. */
-  private clockRechecked(): void {
-    this.reconciler.wakeAll();
+  /**
+   * Trust in the clock changed, or the clock stepped: every window is evaluated again. Otherwise
+   * (the minute sweep) only the locks whose deadlines passed are looked at, whatever the store's size.
+   */
+  private clockRechecked(everything: boolean): void {
+    if (everything) this.reconciler.wakeAll();
+    else this.reconciler.sweep();
     this.publishInfo();
   }
 

@@ -18,17 +18,41 @@ import { deviceView } from '../views/device-view.ts';
 const SOON: TxOptions = { durable: 'soon' };
 
 export class Changes {
-  private readonly wakeListeners = new Set<(deviceId: string) => void>();
+  private quietView: Changes | null = null;
 
   constructor(
     private readonly store: Store,
     private readonly now: () => number,
+    /** Shared with the quiet view, which never calls them (see quiet()). */
+    private readonly wakeListeners = new Set<(deviceId: string) => void>(),
+    private readonly touchListeners = new Set<(deviceId: string, accessCodeId: string | null) => void>(),
+    private readonly wakes = true,
   ) {}
+
+  /**
+   * The same write path without waking the lock: for the reconciler's own writes during a lock's
+   * step, which decides by itself whether to look at the lock again (a wake would cost a whole
+   * step more for nothing).
+   */
+  quiet(): Changes {
+    this.quietView ??= new Changes(this.store, this.now, this.wakeListeners, this.touchListeners, false);
+    return this.quietView;
+  }
 
   /** Someone (the reconciler) acts on a lock whose state changed; called after each commit. */
   onWake(listener: (deviceId: string) => void): () => void {
     this.wakeListeners.add(listener);
     return () => this.wakeListeners.delete(listener);
+  }
+
+  /**
+   * Someone other than the reconciler changes a lock's access code (managed or unmanaged:
+   * accessCodeId) or device (null): called at once, before the commit (what the reconciler
+   * planned for that lock may be stale from now on).
+   */
+  onTouch(listener: (deviceId: string, accessCodeId: string | null) => void): () => void {
+    this.touchListeners.add(listener);
+    return () => this.touchListeners.delete(listener);
   }
 
   /** Several changes that commit together (nested calls join the outer transaction). */
@@ -49,7 +73,7 @@ export class Changes {
         const visible = !t.gone && code.deleted_at === null;
         this.store.retained.put('access_code', code.access_code_id, visible ? accessCodeView(code) : null);
       }
-      this.wakeAfterCommit(code.device_id);
+      this.wakeAfterCommit(code.device_id, code.access_code_id);
     });
   }
 
@@ -59,7 +83,7 @@ export class Changes {
       if (change.gone) this.store.unmanaged.remove(unmanaged.access_code_id);
       else this.store.unmanaged.save(unmanaged);
       this.appendEvents(change.events);
-      this.wakeAfterCommit(unmanaged.device_id);
+      this.wakeAfterCommit(unmanaged.device_id, unmanaged.access_code_id);
     });
   }
 
@@ -78,7 +102,7 @@ export class Changes {
       this.store.devices.save(device);
       this.appendEvents(change.events);
       this.store.retained.put('device', device.device_id, deviceView(device));
-      this.wakeAfterCommit(device.device_id);
+      this.wakeAfterCommit(device.device_id, null);
     });
   }
 
@@ -117,7 +141,9 @@ export class Changes {
     for (const event of events) this.store.events.append(event, now);
   }
 
-  private wakeAfterCommit(deviceId: string): void {
+  private wakeAfterCommit(deviceId: string, accessCodeId: string | null): void {
+    if (!this.wakes) return;
+    for (const listener of this.touchListeners) listener(deviceId, accessCodeId);
     this.store.tx.afterCommit(() => {
       for (const listener of this.wakeListeners) listener(deviceId);
     });

@@ -17,8 +17,11 @@ export interface ClockKeeperOptions {
   now: () => number;
   requireSync: boolean;
   leadMs: number;
-  /** Every window must be evaluated again (trust changed, the clock stepped, the minute sweep). */
-  onRecheck: () => void;
+  /**
+   * After a judgement of the clock: `everything` when every window must be evaluated again (trust
+   * changed, the clock stepped, or asked); otherwise the minute sweep's safety net.
+   */
+  onRecheck: (everything: boolean) => void;
   syncProbe?: () => Promise<boolean | null>;
   /** Watch for clock steps and sweep every minute (off in tests that drive time themselves). */
   background?: boolean;
@@ -45,7 +48,7 @@ export class ClockKeeper {
   async start(): Promise<void> {
     await this.check();
     if (this.options.background === false) return;
-    this.sweep = startSweep(() => this.recheck(), this.options.log, {
+    this.sweep = startSweep(() => this.sweepTick(), this.options.log, {
       onStep: (delta) => {
         this.options.log.warn(
           { delta_ms: Math.round(delta) },
@@ -59,7 +62,14 @@ export class ClockKeeper {
   /** Judges the clock again and has every window evaluated again. */
   async recheck(): Promise<void> {
     await this.check();
-    this.options.onRecheck();
+    this.options.onRecheck(true);
+  }
+
+  /** The minute sweep: every window again only when trust in the clock changed. */
+  private async sweepTick(): Promise<void> {
+    const before = this.trust.current();
+    const after = await this.check();
+    this.options.onRecheck(before.trusted !== after.trusted || before.reason !== after.reason);
   }
 
   policy(): WindowPolicy {
@@ -74,11 +84,12 @@ export class ClockKeeper {
     this.sweep?.stop();
   }
 
-  private async check(): Promise<void> {
+  private async check(): Promise<ClockStatus> {
     const status = await this.trust.evaluate();
     if (status.trusted && status.now > (this.newestSeen() ?? 0)) {
       this.options.store.tx.run(() => this.options.store.meta.set(NEWEST_SEEN, String(status.now)));
     }
+    return status;
   }
 
   private newestSeen(): number | null {

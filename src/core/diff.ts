@@ -18,6 +18,11 @@ export interface DiffInput {
   observed: readonly ObservedSlot[];
   /** Unmanaged codes to take off the lock (unmanaged/delete); others are never touched. */
   clearUnmanaged?: ReadonlySet<string>;
+  /**
+   * Every slot the bridge knows of, by number, when `observed` holds only some of them (a diff of
+   * the few codes that changed on a lock otherwise in step): free slots are looked up here.
+   */
+  allSlots?: ReadonlyMap<number, ObservedSlot>;
 }
 
 export interface DiffResult {
@@ -41,20 +46,27 @@ const isFree = (slot: ObservedSlot | undefined): boolean =>
   (slot.state === 'empty' && slot.pending === null && slot.owner === null && slot.unmanaged_id === null);
 
 export function diffLock(input: DiffInput): DiffResult {
-  const wanted = new Map(input.desired.map((d) => [d.access_code_id, d]));
-  const bySlot = new Map(input.observed.map((s) => [s.slot, s]));
-  const slots = [...bySlot.values()].sort((a, b) => a.slot - b.slot);
-  // A code found in several slots keeps the one that already holds it right.
-  const home = new Map<string, number>();
-  for (const slot of slots) {
-    const want = slot.owner === null ? undefined : wanted.get(slot.owner);
-    if (want && holds(slot, want) && !home.has(want.access_code_id)) home.set(want.access_code_id, slot.slot);
-  }
+  // Plain loops and few allocations: this runs whenever a lock's plan is made, for every lock.
+  const wanted = new Map<string, DesiredCode>();
+  for (const d of input.desired) wanted.set(d.access_code_id, d);
+  const slots = inSlotOrder(input.observed);
+  const bySlot = new Map<number, ObservedSlot>();
+  // A code found in several slots keeps the first that already holds it right: its home.
   const placed = new Set<string>();
+  const home = new Set<number>();
+  for (const slot of slots) {
+    bySlot.set(slot.slot, slot);
+    const want = slot.owner === null ? undefined : wanted.get(slot.owner);
+    if (want && !placed.has(want.access_code_id) && holds(slot, want)) {
+      placed.add(want.access_code_id);
+      home.add(slot.slot);
+    }
+  }
   const clears: SlotOperation[] = [];
   const writes: SlotOperation[] = [];
 
   for (const slot of slots) {
+    if (home.has(slot.slot)) continue; // holds its code as it must: nothing to do
     if (slot.unmanaged_id !== null) {
       if (slot.state === 'occupied' && input.clearUnmanaged?.has(slot.unmanaged_id)) {
         clears.push({
@@ -69,10 +81,9 @@ export function diffLock(input: DiffInput): DiffResult {
     const owner = slotOwner(slot);
     if (owner === null) continue; // empty, or a code of unknown origin: never ours to touch
     const want = wanted.get(owner);
-    const homeSlot = want ? (home.get(want.access_code_id) ?? slot.slot) : null;
-    if (want && homeSlot === slot.slot && !placed.has(want.access_code_id)) {
-      placed.add(want.access_code_id);
-      if (!holds(slot, want)) writes.push(write(slot.slot, want));
+    if (want && !placed.has(owner)) {
+      placed.add(owner);
+      writes.push(write(slot.slot, want));
     } else if (slot.state === 'occupied' || slot.pending !== null) {
       // Not wanted (deleted, outside its window, or a second copy): a write in doubt counts as landed.
       clears.push({ kind: 'clear', slot: slot.slot, access_code_id: owner, unmanaged_id: null });
@@ -80,10 +91,11 @@ export function diffLock(input: DiffInput): DiffResult {
   }
 
   const unplaced: string[] = [];
+  const taken = input.allSlots ?? bySlot;
   let next = 1;
   for (const want of input.desired) {
     if (placed.has(want.access_code_id)) continue;
-    while (next <= input.slotCount && !isFree(bySlot.get(next))) next++;
+    while (next <= input.slotCount && !isFree(taken.get(next))) next++;
     if (next > input.slotCount) {
       unplaced.push(want.access_code_id);
       continue;
@@ -91,7 +103,15 @@ export function diffLock(input: DiffInput): DiffResult {
     writes.push(write(next, want));
     next++;
   }
-  return { operations: [...clears, ...writes], unplaced };
+  return { operations: clears.length === 0 ? writes : [...clears, ...writes], unplaced };
+}
+
+/** The slots in slot order (the store hands them out so; sorted here only when they are not). */
+function inSlotOrder(observed: readonly ObservedSlot[]): readonly ObservedSlot[] {
+  for (let i = 1; i < observed.length; i++) {
+    if (observed[i - 1]!.slot >= observed[i]!.slot) return [...observed].sort((a, b) => a.slot - b.slot);
+  }
+  return observed;
 }
 
 const write = (slot: number, want: DesiredCode): SlotOperation => ({

@@ -30,6 +30,10 @@ export interface ObservedSlot {
   pending: PendingWrite | null;
 }
 
+/** Nothing on it, nobody's, nothing on its way: what an absent row means. */
+export const isPlainEmpty = (s: ObservedSlot): boolean =>
+  s.state === 'empty' && s.owner === null && s.unmanaged_id === null && s.pending === null;
+
 /** The managed code this slot holds or is being given to. */
 export const slotOwner = (slot: ObservedSlot): string | null => slot.pending?.owner ?? slot.owner;
 

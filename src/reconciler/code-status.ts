@@ -9,41 +9,47 @@ import type { ReconcileContext } from './context.ts';
 /**
  * What time alone changes, in one pass over the lock's codes: windows opening and closing (an
  * expired code not on the lock is deleted), then delay warnings and failures. Returns the codes
- * as they now stand, tombstones included, deleted ones left out.
+ * as they now stand, tombstones included, deleted ones left out; `changed` when any moved.
  */
 export function refreshStatuses(
   ctx: ReconcileContext,
   deviceId: string,
   slots: readonly ObservedSlot[],
-): ManagedCode[] {
+): { codes: ManagedCode[]; changed: boolean } {
+  const codes = ctx.store.codes.forDevice(deviceId);
+  // Only codes with a window, or waiting for the lock, change with time: the others cost a check.
+  if (!codes.some((c) => c.window !== null || c.pending_since !== null)) return { codes, changed: false };
   const now = ctx.now();
   const policy = ctx.windowPolicy();
-  const current: ManagedCode[] = [];
   // Codes a slot holds, or may hold (a write out): they are on the lock for the window's sake.
-  const onLock = new Set(
-    slots.flatMap((s) => [
-      ...(s.state === 'occupied' && s.owner ? [s.owner] : []),
-      ...(s.pending ? [s.pending.owner] : []),
-    ]),
-  );
-  for (const stored of ctx.store.codes.forDevice(deviceId)) {
-    const window = windowStep(
-      stored,
-      now,
-      policy,
-      stored.is_scheduled_on_device,
-      onLock.has(stored.access_code_id),
-    );
+  const onLock = new Set<string>();
+  for (const s of slots) {
+    if (s.state === 'occupied' && s.owner) onLock.add(s.owner);
+    if (s.pending) onLock.add(s.pending.owner);
+  }
+  const current: ManagedCode[] = [];
+  let changed = false;
+  for (const stored of codes) {
+    if (stored.window === null && stored.pending_since === null) {
+      current.push(stored);
+      continue;
+    }
+    const native = stored.is_scheduled_on_device;
+    const window = windowStep(stored, now, policy, native, onLock.has(stored.access_code_id));
     if (window.kind === 'delete') {
       ctx.changes.accessCode({ code: stored, events: window.events, gone: true });
+      changed = true;
       continue;
     }
     const moved = window.kind === 'save' ? window.code : stored;
     const delay = checkDelay(moved, now, ctx.timing);
-    if (moved !== stored || delay.events.length > 0) ctx.changes.accessCode(delay);
+    if (moved !== stored || delay.events.length > 0) {
+      ctx.changes.accessCode(delay);
+      changed = true;
+    }
     current.push(delay.code);
   }
-  return current;
+  return { codes: current, changed };
 }
 
 /** A code whose slot the lock has confirmed is set (e.g. a write that landed before a crash). */
@@ -53,19 +59,20 @@ export function settleConfirmed(
   desired: readonly DesiredCode[],
   observed: readonly ObservedSlot[],
 ): void {
-  const wanted = new Map(desired.map((d) => [d.access_code_id, d]));
-  const confirmed = new Map(
-    observed.flatMap((s) =>
-      s.owner !== null && s.pending === null && s.state === 'occupied' ? [[s.owner, s]] : [],
-    ),
-  );
+  const unsettled = new Map<string, ManagedCode>();
   for (const code of codes) {
-    const want = wanted.get(code.access_code_id);
     const settled = code.status === 'set' || (code.status === 'unset' && code.pending_since === null);
-    if (!want || settled) continue;
-    const slot = confirmed.get(code.access_code_id);
-    if (slot && slot.code === want.code && sameSchedule(slot.schedule, want.schedule)) {
-      ctx.changes.accessCode(confirmOnLock(code, ctx.now()));
+    if (!settled) unsettled.set(code.access_code_id, code);
+  }
+  if (unsettled.size === 0) return;
+  const wanted = new Map<string, DesiredCode>();
+  for (const d of desired) if (unsettled.has(d.access_code_id)) wanted.set(d.access_code_id, d);
+  for (const slot of observed) {
+    const want = slot.owner === null ? undefined : wanted.get(slot.owner);
+    if (!want || slot.pending !== null || slot.state !== 'occupied') continue;
+    if (slot.code === want.code && sameSchedule(slot.schedule, want.schedule)) {
+      ctx.changes.accessCode(confirmOnLock(unsettled.get(want.access_code_id)!, ctx.now()));
+      wanted.delete(want.access_code_id);
     }
   }
 }
@@ -76,6 +83,7 @@ export function reportNoSpace(
   codes: readonly ManagedCode[],
   unplaced: readonly string[],
 ): void {
+  if (unplaced.length === 0) return;
   const byId = new Map(codes.map((c) => [c.access_code_id, c]));
   for (const id of unplaced) {
     const code = byId.get(id);

@@ -9,6 +9,7 @@ import type { Store } from '../store/store.ts';
 
 export interface ReconcileContext {
   store: Store;
+  /** The quiet write path (Changes.quiet()): the reconciler's own writes don't wake its locks. */
   changes: Changes;
   log: Logger;
   now: () => number;

@@ -4,6 +4,7 @@
 // on purpose: the lock is read again, and every retry is due at once.
 import type { LockHandle } from '../../drivers/driver.ts';
 import type { BackoffPolicy } from '../core/backoff.ts';
+import type { SlotOperation } from '../core/slot.ts';
 import { ReadPlan } from './read-plan.ts';
 import { RetryBook } from './retry-book.ts';
 
@@ -27,6 +28,34 @@ export class LockMemory {
   readFailing = false;
   /** The last step read slots: during a long read, the next one may send a command. */
   lastStepRead = false;
+  /**
+   * The operations of the last diff still to do; null when something other than the reconciler's
+   * own writes changed the lock's codes or slots since (the next step diffs again).
+   */
+  plan: SlotOperation[] | null = null;
+  /**
+   * With no plan: the access codes (managed or unmanaged) changed since the lock was last in step
+   * (its plan done), so the next diff looks at those alone; null: the next diff looks at everything.
+   */
+  touched: Set<string> | null = null;
+
+  /** Everything is to be diffed again. */
+  replan(): void {
+    this.plan = null;
+    this.touched = null;
+  }
+
+  /** Someone changed this access code: a lock in step diffs it alone; otherwise everything again. */
+  touch(accessCodeId: string): void {
+    if (this.plan !== null && this.plan.length === 0) {
+      this.plan = null;
+      this.touched = new Set([accessCodeId]);
+    } else if (this.plan === null && this.touched !== null) {
+      this.touched.add(accessCodeId);
+    } else {
+      this.replan();
+    }
+  }
 
   constructor(
     readonly deviceId: string,

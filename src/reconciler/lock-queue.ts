@@ -28,6 +28,17 @@ export interface LockQueueOptions {
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** A step with nothing to do that names a moment already past would spin: look again after this. */
 const PAST_LOOK_MS = 1000;
+/** Steps run back to back (a thousand locks woken at once) give the event loop a turn this often. */
+const TURN_MS = 10;
+
+let turnStarted = performance.now();
+
+/** Lets requests, answers and timers in between steps once this turn has run long enough. */
+async function shareTheLoop(): Promise<void> {
+  if (performance.now() - turnStarted < TURN_MS) return;
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  turnStarted = performance.now();
+}
 
 interface Entry {
   dirty: boolean;
@@ -91,6 +102,7 @@ export class LockQueue {
     try {
       while (entry.dirty && !this.stopped) {
         entry.dirty = false;
+        await shareTheLoop();
         const release = await this.semaphore.acquire();
         try {
           if (this.stopped) break;

@@ -4,7 +4,13 @@
 import { randomUUID } from 'node:crypto';
 import { lostInReset, modifiedExternally } from '../core/lifecycle.ts';
 import { type ObservationChange, observeSlot } from '../core/observe.ts';
-import { type ObservedSlot, type SlotRange, type SlotReading, slotOwner } from '../core/slot.ts';
+import {
+  isPlainEmpty,
+  type ObservedSlot,
+  type SlotRange,
+  type SlotReading,
+  slotOwner,
+} from '../core/slot.ts';
 import { changedAtLock, found } from '../core/unmanaged-code.ts';
 import type { ReconcileContext } from './context.ts';
 import { unmanagedRemoved } from './removals.ts';
@@ -74,7 +80,9 @@ function recordSlot(
     ctx.changes.slot(deviceId, { ...slot, unmanaged_id: unmanaged.unmanaged.access_code_id });
     return;
   }
-  ctx.changes.slot(deviceId, slot);
+  // Nothing new about the slot: nothing to write (a full read of a lock in step costs no writes).
+  const unchanged = slot === current || (current === undefined && isPlainEmpty(slot));
+  if (!unchanged) ctx.changes.slot(deviceId, slot);
   if (change) applyChange(ctx, deviceId, change);
 }
 

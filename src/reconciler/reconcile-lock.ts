@@ -1,9 +1,13 @@
 // One reconcile step for one lock, level-triggered like a Kubernetes controller's Reconcile: it
-// reloads the lock's desired codes and observed slots, diffs them once, and does at most one thing
-// on the lock: a door action, an urgent clear, a read, or one slot command. Whatever happened
-// meanwhile (several updates, a delete, a reboot) is folded into the next step's diff. It says
-// what it did and when the lock wants looking at again; the queue (lock-queue.ts) does the rest.
-import { DriverError, type LockHandle } from '../../drivers/driver.ts';
+// reloads the lock's desired codes and observed slots, diffs them, and does at most one thing on
+// the lock: a door action, an urgent clear, a read, or one slot command. Whatever happened
+// meanwhile (several updates, a delete, a reboot) is folded into the next diff. It says what it
+// did and when the lock wants looking at again; the queue (lock-queue.ts) does the rest.
+//
+// The diff's operations are kept as the lock's plan and worked through one a step, until anything
+// but the reconciler's own writes touches the lock's codes or slots (the plan is then dropped and
+// the next step diffs again): thirty codes for one lock cost one diff, not thirty.
+import { DriverError, type LockCapabilities, type LockHandle } from '../../drivers/driver.ts';
 import type { ManagedCode } from '../core/access-code.ts';
 import { desiredCodes } from '../core/desired.ts';
 import { diffLock } from '../core/diff.ts';
@@ -29,7 +33,8 @@ const READ_KEY = 'read';
 export async function reconcileLock(ctx: ReconcileContext, lock: LockMemory): Promise<ReconcileResult> {
   const observed = ctx.store.slots.forDevice(lock.deviceId);
   // Delays and windows run on while the lock is away.
-  const codes = refreshStatuses(ctx, lock.deviceId, observed);
+  const { codes, changed } = refreshStatuses(ctx, lock.deviceId, observed);
+  if (changed) lock.replan();
   const handle = lock.handle;
   const caps = handle?.online ? handle.capabilities : null;
   if (!handle || !caps) {
@@ -48,22 +53,14 @@ export async function reconcileLock(ctx: ReconcileContext, lock: LockMemory): Pr
   }
 
   const now = ctx.now();
-  const suspended = new Set(codes.filter((c) => c.suspended).map((c) => c.access_code_id));
-  const owned = new Set(observed.map(slotOwner));
-  // A suspended code that holds no slot waits for a change; it must not keep a free slot from others.
-  const desired = desiredCodes(codes, now, ctx.windowPolicy(), caps.supports_native_scheduling)
-    .filter((d) => !suspended.has(d.access_code_id) || owned.has(d.access_code_id))
-    .map((d) => normalized(d, handle));
-  const { operations, unplaced } = diffLock({
-    slotCount: caps.slot_count,
-    desired,
-    observed,
-    clearUnmanaged: unmanagedToClear(ctx, lock.deviceId),
-  });
+  const suspended = new Set<string>();
+  for (const code of codes) if (code.suspended) suspended.add(code.access_code_id);
   const runnable = (op: SlotOperation) =>
     !(op.kind === 'write' && suspended.has(op.access_code_id)) && lock.retries.due(retryKey(op), now);
 
   if (lock.reads.pending) {
+    lock.replan(); // what is read may change everything
+    const { operations } = diff(ctx, lock, handle, caps, codes, observed, suspended, null);
     // A deleted or expired code must stop opening the door before anything else happens.
     const urgent = operations.find((op) => op.kind === 'clear' && op.access_code_id !== null && runnable(op));
     if (urgent) {
@@ -88,17 +85,87 @@ export async function reconcileLock(ctx: ReconcileContext, lock: LockMemory): Pr
     return { did: 'read', lookAt: null };
   }
 
-  settleConfirmed(ctx, codes, desired, observed);
-  reportNoSpace(ctx, codes, unplaced);
-  const op = operations.find(runnable);
+  if (lock.plan === null) {
+    const touched = lock.touched;
+    lock.touched = null;
+    const some = touched === null ? null : subset(codes, observed, touched);
+    const planned = diff(
+      ctx,
+      lock,
+      handle,
+      caps,
+      some?.codes ?? codes,
+      some?.observed ?? observed,
+      suspended,
+      touched,
+    );
+    settleConfirmed(ctx, some?.codes ?? codes, planned.desired, some?.observed ?? observed);
+    reportNoSpace(ctx, some?.codes ?? codes, planned.unplaced);
+    lock.plan = planned.operations;
+  }
+  const op = lock.plan.find(runnable);
   if (!op) return { did: 'nothing', lookAt: lookAgain(ctx, lock, codes) };
   if (!known(lock, observed, op)) {
     // Never overwrite a slot the bridge has not seen since it started: read it first.
     lock.reads.some([op.slot]);
+    lock.replan();
     return { did: 'read', lookAt: null };
   }
-  await runSlotOperation(ctx, lock, handle, op);
+  const done = await runSlotOperation(ctx, lock, handle, op);
+  if (done) lock.plan = lock.plan?.filter((planned) => planned !== op) ?? null;
+  // Refused for good: the code is suspended and its slot stays free for others, so plan again.
+  else if (op.kind === 'write' && ctx.store.codes.get(op.access_code_id)?.suspended) lock.replan();
+  // Otherwise it stays planned and waits for its retry.
   return { did: op.kind, lookAt: null };
+}
+
+/** The codes touched since the lock was in step, and the slots that hold or are given them. */
+function subset(
+  codes: readonly ManagedCode[],
+  observed: readonly ObservedSlot[],
+  touched: ReadonlySet<string>,
+) {
+  return {
+    codes: codes.filter((c) => touched.has(c.access_code_id)),
+    observed: observed.filter((s) => {
+      const owner = slotOwner(s);
+      return (
+        (owner !== null && touched.has(owner)) || (s.unmanaged_id !== null && touched.has(s.unmanaged_id))
+      );
+    }),
+  };
+}
+
+/**
+ * The lock's desired codes (as the lock will keep their schedules) against its observed slots;
+ * `touched`: only those codes and their slots are passed, free slots are looked up among all.
+ */
+function diff(
+  ctx: ReconcileContext,
+  lock: LockMemory,
+  handle: LockHandle,
+  caps: LockCapabilities,
+  codes: readonly ManagedCode[],
+  observed: readonly ObservedSlot[],
+  suspended: ReadonlySet<string>,
+  touched: ReadonlySet<string> | null,
+) {
+  let desired = desiredCodes(codes, ctx.now(), ctx.windowPolicy(), caps.supports_native_scheduling);
+  if (suspended.size > 0) {
+    // A suspended code that holds no slot waits for a change; it must not keep a free slot from others.
+    const owned = new Set(observed.map(slotOwner));
+    desired = desired.filter((d) => !suspended.has(d.access_code_id) || owned.has(d.access_code_id));
+  }
+  if (desired.some((d) => d.schedule !== null)) desired = desired.map((d) => normalized(d, handle));
+  const clearUnmanaged = unmanagedToClear(ctx, lock.deviceId);
+  const result = diffLock({
+    slotCount: caps.slot_count,
+    desired,
+    observed,
+    clearUnmanaged,
+    ...(touched === null ? {} : { allSlots: ctx.store.slots.byNumber(lock.deviceId) }),
+  });
+  return { desired, ...result };
 }
 
 /** The schedule as the lock will keep it, so that what is written and what is read back compare equal. */

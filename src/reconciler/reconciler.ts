@@ -18,6 +18,7 @@ export class Reconciler {
   private readonly queue: LockQueue;
   private readonly windows: DeadlineTimer;
   private windowsCheckedAt: number;
+  private armScheduled = false;
   private stopped = false;
 
   constructor(
@@ -40,6 +41,9 @@ export class Reconciler {
     }, ctx.now);
     this.windowsCheckedAt = ctx.now();
     ctx.changes.onWake((deviceId) => this.wake(deviceId));
+    ctx.changes.onTouch((deviceId, accessCodeId) => {
+      if (accessCodeId !== null) this.locks.get(deviceId)?.touch(accessCodeId);
+    });
   }
 
   // --- What the device layer tells (LockObserver). ---
@@ -59,6 +63,7 @@ export class Reconciler {
   slotChanged(deviceId: string, slot: number, reading: SlotReading | null): void {
     if (reading) recordSlotReading(this.ctx, deviceId, reading);
     else this.memory(deviceId).reads.some([slot]);
+    this.replan(deviceId);
     this.wake(deviceId);
   }
 
@@ -90,7 +95,7 @@ export class Reconciler {
   wake(deviceId: string): void {
     if (this.stopped) return;
     this.queue.wake(deviceId);
-    this.armWindows();
+    this.armWindowsSoon();
   }
 
   /**
@@ -100,9 +105,19 @@ export class Reconciler {
   wakeAll(): void {
     if (this.stopped) return;
     const deviceIds = new Set([...this.ctx.store.codes.deviceIds(), ...this.locks.keys()]);
-    for (const deviceId of deviceIds) this.queue.wake(deviceId);
+    for (const deviceId of deviceIds) this.wakeToReplan(deviceId);
     this.windowsCheckedAt = this.ctx.now();
     this.armWindows();
+  }
+
+  /**
+   * The minute sweep's safety net under the timers: locks with a window boundary since the last
+   * look, and locks with a code waiting for them (their delay deadlines), are looked at again.
+   */
+  sweep(): void {
+    if (this.stopped) return;
+    this.windowsDue(this.ctx.now());
+    for (const deviceId of this.ctx.store.codes.devicesWaiting()) this.wakeToReplan(deviceId);
   }
 
   async stop(): Promise<void> {
@@ -120,9 +135,21 @@ export class Reconciler {
     return memory;
   }
 
+  /** What the reconciler planned for the lock is stale: the next step diffs everything again. */
+  private replan(deviceId: string): void {
+    this.locks.get(deviceId)?.replan();
+  }
+
+  /** Time moved a deadline (a window, a delay): what the lock must hold may differ now. */
+  private wakeToReplan(deviceId: string): void {
+    this.replan(deviceId);
+    this.queue.wake(deviceId);
+  }
+
   /** The lock answers again: its slots are read as its read policy says, and every retry is due. */
   private lockCameBack(deviceId: string, occasion: ReadOccasion): void {
     const memory = this.memory(deviceId);
+    memory.replan();
     this.planReads(memory, occasion);
     memory.lastStepRead = false;
     memory.connectedBefore = true;
@@ -160,6 +187,16 @@ export class Reconciler {
         if (!code.suspended || !(all || unanswered)) continue;
         this.ctx.changes.accessCode({ code: resume(code, this.ctx.now()), events: [] });
       }
+    });
+  }
+
+  /** Once a turn however many locks woke: the next boundary is one query over the store. */
+  private armWindowsSoon(): void {
+    if (this.armScheduled) return;
+    this.armScheduled = true;
+    setImmediate(() => {
+      this.armScheduled = false;
+      this.armWindows();
     });
   }
 

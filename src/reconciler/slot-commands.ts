@@ -22,12 +22,13 @@ type ClearOp = Extract<SlotOperation, { kind: 'clear' }>;
 export const retryKey = (op: SlotOperation): string =>
   op.kind === 'write' ? `code:${op.access_code_id}` : `slot:${op.slot}`;
 
+/** True once the lock confirmed the operation. */
 export async function runSlotOperation(
   ctx: ReconcileContext,
   lock: LockMemory,
   handle: LockHandle,
   op: SlotOperation,
-): Promise<void> {
+): Promise<boolean> {
   const { deviceId } = lock;
   const previous = ctx.store.slots.get(deviceId, op.slot) ?? emptySlot(op.slot);
   if (op.kind === 'write') ctx.changes.slot(deviceId, withPending(previous, op), { durable: false });
@@ -40,13 +41,14 @@ export async function runSlotOperation(
       op.kind === 'write' ? writeFailed(ctx, lock, handle, op, previous, error) : clearFailed(ctx, op, error),
     );
     retryLater(ctx, lock, op, error);
-    return;
+    return false;
   }
   lock.retries.succeeded(retryKey(op));
   lock.verified.add(op.slot);
   ctx.changes.transaction(() =>
-    op.kind === 'write' ? writeConfirmed(ctx, deviceId, op) : clearConfirmedOp(ctx, deviceId, op),
+    op.kind === 'write' ? writeConfirmed(ctx, deviceId, op) : clearConfirmedOp(ctx, lock, op),
   );
+  return true;
 }
 
 /** A driver promises DriverErrors; anything else is a driver bug, logged, and taken as no answer. */
@@ -104,7 +106,8 @@ function writeFailed(
   ctx.changes.accessCode(refuseSet(code, errorCode, message, ctx.now()));
 }
 
-function clearConfirmedOp(ctx: ReconcileContext, deviceId: string, op: ClearOp): void {
+function clearConfirmedOp(ctx: ReconcileContext, lock: LockMemory, op: ClearOp): void {
+  const { deviceId } = lock;
   const now = ctx.now();
   ctx.changes.slot(deviceId, emptySlot(op.slot));
   const code = op.access_code_id === null ? undefined : ctx.store.codes.getAny(op.access_code_id);

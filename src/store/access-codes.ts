@@ -110,6 +110,7 @@ export class AccessCodeRepository {
   private readonly devicesWithWork: StatementSync;
   private readonly nextBoundaryStmt: StatementSync;
   private readonly devicesDueStmt: StatementSync;
+  private readonly devicesWaitingStmt: StatementSync;
   /** Every code of a device, tombstones included, once asked for; and which device holds an id. */
   private readonly cache: DeviceCache<string, ManagedCode>;
   private readonly deviceOf = new Map<string, string>();
@@ -139,6 +140,9 @@ export class AccessCodeRepository {
     this.devicesDueStmt = db.prepare(
       `SELECT device_id FROM access_codes WHERE deleted_at IS NULL AND starts_at > :from + :lead AND starts_at <= :to + :lead
        UNION SELECT device_id FROM access_codes WHERE deleted_at IS NULL AND ends_at > :from AND ends_at <= :to`,
+    );
+    this.devicesWaitingStmt = db.prepare(
+      'SELECT DISTINCT device_id FROM access_codes WHERE pending_since IS NOT NULL',
     );
     this.cache = new DeviceCache((deviceId) =>
       (this.byDevice.all(deviceId) as unknown as CodeRow[]).map((row) => {
@@ -204,6 +208,11 @@ export class AccessCodeRepository {
     return (this.devicesDueStmt.all({ lead: leadMs, from, to }) as Array<{ device_id: string }>).map(
       (r) => r.device_id,
     );
+  }
+
+  /** Devices with a code waiting for its lock (setting or removing): their delays run. */
+  devicesWaiting(): string[] {
+    return (this.devicesWaitingStmt.all() as Array<{ device_id: string }>).map((r) => r.device_id);
   }
 
   deviceIds(): string[] {

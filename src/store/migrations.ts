@@ -149,6 +149,7 @@ const MIGRATIONS: string[] = [
     starts_at = NULL, ends_at = NULL
   WHERE confirmed = 0;
   ALTER TABLE slots DROP COLUMN confirmed;
+  CREATE INDEX access_codes_waiting ON access_codes(device_id) WHERE pending_since IS NOT NULL;
   `,
 ];
 

@@ -1,6 +1,6 @@
 // Observed slots: what the bridge knows is on each lock. An absent row is an empty, unowned slot.
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import type { ObservedSlot } from '../core/slot.ts';
+import { isPlainEmpty, type ObservedSlot } from '../core/slot.ts';
 import { DeviceCache } from './device-cache.ts';
 import type { Transactor } from './transaction.ts';
 
@@ -38,9 +38,6 @@ const fromRow = (row: SlotRow): ObservedSlot => ({
       : null,
 });
 
-const isPlainEmpty = (s: ObservedSlot) =>
-  s.state === 'empty' && s.owner === null && s.unmanaged_id === null && s.pending === null;
-
 export class SlotRepository {
   private readonly forDeviceStmt: StatementSync;
   private readonly oneStmt: StatementSync;
@@ -73,6 +70,11 @@ export class SlotRepository {
   /** The slots the bridge knows something of, in slot order. */
   forDevice(deviceId: string): ObservedSlot[] {
     return [...this.cache.rows(deviceId).values()].sort((a, b) => a.slot - b.slot);
+  }
+
+  /** The device's slots by number (shared, read-only): what is taken, without a copy. */
+  byNumber(deviceId: string): ReadonlyMap<number, ObservedSlot> {
+    return this.cache.rows(deviceId);
   }
 
   get(deviceId: string, slot: number): ObservedSlot | undefined {
