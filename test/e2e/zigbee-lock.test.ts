@@ -31,7 +31,7 @@ function zigbeeYaml(network: SimulatedZigbeeNetwork): string {
     'zigbee:',
     '  adapter: zstack',
     `  port: ${network.path}`,
-    '  response_timeout_ms: 2000',
+    '  response_timeout_ms: 600',
     `  names: { "${IEEE}": Back door }`,
   ].join('\n');
 }
@@ -192,6 +192,46 @@ describe('a Zigbee lock over MQTT', () => {
       'the managed slot read',
     );
     // Only the managed slot, not all 20.
+    expect(network.framesTo(IEEE, 'getPinCode').length - reads).toBe(1);
+  });
+
+  it('a time-bound code on a lock with year-day schedules goes on ahead of its window, with its schedule: the lock enforces it', async () => {
+    const env = await start();
+    const { api, network } = env;
+    const sim = network.add(simLock('year_day', IEEE, { users: 10 }));
+    const device = await pair(env, sim);
+    expect(device.properties.supports_native_scheduling).toBe(true);
+    const starts = new Date(Date.now() + 86_400_000).toISOString();
+    const ends = new Date(Date.now() + 2 * 86_400_000).toISOString();
+    const { access_code } = await api.request('access_codes/create', {
+      device_id: device.device_id,
+      code: '250715',
+      starts_at: starts,
+      ends_at: ends,
+    });
+    expect(access_code).toMatchObject({ type: 'time_bound', is_scheduled_on_device: true });
+    await api.waitForEvent(
+      (e) => e.event_type === 'access_code.scheduled_on_device' && e.access_code_id === access_code.access_code_id,
+    );
+    const user = [...sim.users.values()].find((u) => u.pin === '250715')!;
+    expect(user.type).toBe(1); // a year-day user: only within its schedule
+    expect(user.schedule).not.toBeNull();
+    await eventually(() => sim.hasClock, 5000, 'the lock has the time');
+    sim.enterCode('250715');
+    const denied = await api.waitForEvent((e) => e.event_type === 'lock.access_denied');
+    expect(denied).toMatchObject({ access_code_id: access_code.access_code_id, reason: 'rejected_schedule' });
+  });
+
+  it('a write whose answer is lost is read back before anything is written again: set without a second setPinCode', async () => {
+    const env = await start();
+    const { api, network } = env;
+    const sim = network.add(simLock('reads_back', IEEE, { users: 10 }));
+    const device = await pair(env, sim);
+    await fullyRead(api, device.device_id);
+    sim.loseAnswer('setPinCode');
+    const reads = network.framesTo(IEEE, 'getPinCode').length;
+    await createSet(api, device.device_id, '908172');
+    expect(network.framesTo(IEEE, 'setPinCode')).toHaveLength(1);
     expect(network.framesTo(IEEE, 'getPinCode').length - reads).toBe(1);
   });
 
