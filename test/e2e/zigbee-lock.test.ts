@@ -211,7 +211,8 @@ describe('a Zigbee lock over MQTT', () => {
     });
     expect(access_code).toMatchObject({ type: 'time_bound', is_scheduled_on_device: true });
     await api.waitForEvent(
-      (e) => e.event_type === 'access_code.scheduled_on_device' && e.access_code_id === access_code.access_code_id,
+      (e) =>
+        e.event_type === 'access_code.scheduled_on_device' && e.access_code_id === access_code.access_code_id,
     );
     const user = [...sim.users.values()].find((u) => u.pin === '250715')!;
     expect(user.type).toBe(1); // a year-day user: only within its schedule
