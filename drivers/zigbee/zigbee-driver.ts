@@ -222,6 +222,7 @@ export class ZigbeeDriver implements LockDriver, LockNetwork {
         return;
       }
       if (joined) lock.emit('added');
+      const rejoined = joined && lock.seenOnline;
       lock.radio.target = target;
       lock.radio.timeoutMs = adoptionWaitMs(device, this.timings.response_timeout_ms);
       const coordinator = controller.getDevicesByType('Coordinator')[0]?.endpoints[0];
@@ -246,8 +247,9 @@ export class ZigbeeDriver implements LockDriver, LockNetwork {
         'Zigbee lock adopted',
       );
       lock.reachable(target, profile, true);
-      // A lock that joined again after leaving: its slots are as they were (a new one is read in full anyway).
-      if (joined) lock.emit('rebooted', false);
+      // Joined again after leaving, in this run: the slots the bridge knows are read (a lock it
+      // has not seen online in this run is, when it comes online; a new one is read in full).
+      if (rejoined) lock.emit('rebooted', false);
     } catch (error) {
       this.log.warn(
         { ieee, reason: herdsmanReason(error) },

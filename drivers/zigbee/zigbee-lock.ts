@@ -79,6 +79,8 @@ export class ZigbeeLock extends EventEmitter<LockEvents> implements LockHandle {
   /** The lock answered since it was last reached (or last fell silent). */
   private answering = false;
   private removed = false;
+  /** The lock has been online since this handle was made (this run of the bridge). */
+  private wasOnline = false;
   private probeTimer: NodeJS.Timeout | null = null;
   private probeDelay: number;
   private silenceLogged = false;
@@ -126,6 +128,11 @@ export class ZigbeeLock extends EventEmitter<LockEvents> implements LockHandle {
 
   get online(): boolean {
     return this.answering && this.radio.target !== null && this.profile !== null;
+  }
+
+  /** Online at some time in this run (a lock that joins again is then read where codes are). */
+  get seenOnline(): boolean {
+    return this.wasOnline;
   }
 
   // --- LockHandle commands. ---
@@ -451,6 +458,7 @@ export class ZigbeeLock extends EventEmitter<LockEvents> implements LockHandle {
     this.probeDelay = this.timings.probe_min_ms;
     if (this.answering || this.radio.target === null || this.profile === null) return;
     this.answering = true;
+    this.wasOnline = true;
     if (this.silenceLogged) this.log.info('Zigbee lock answers again');
     this.silenceLogged = false;
     this.emit('online', this.capabilities!);
