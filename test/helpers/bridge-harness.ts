@@ -61,6 +61,8 @@ export interface HarnessOptions {
   now?: () => number;
   /** What the system says of clock synchronisation (default: synchronised). */
   syncProbe?: () => Promise<boolean | null>;
+  /** A driver asks for a daemon restart (a Zigbee stick that can't be restarted in the process). */
+  onRestartNeeded?: (reason: string) => void;
 }
 
 export class Harness {
@@ -101,6 +103,7 @@ export class Harness {
       clockBackground: false,
       syncProbe: this.options.syncProbe ?? (async () => true),
       ...(this.options.now ? { now: this.options.now } : {}),
+      ...(this.options.onRestartNeeded ? { onRestartNeeded: this.options.onRestartNeeded } : {}),
     });
     return this.bridge;
   }

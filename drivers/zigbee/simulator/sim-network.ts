@@ -141,6 +141,11 @@ export class SimulatedZigbeeNetwork implements LockAir, CoordinatorAir {
     this.plugged = true;
   }
 
+  /** A new process: whatever kept the port locked in the old one is gone with it. */
+  newProcess(): void {
+    this.portLocked = false;
+  }
+
   get adapterRunning(): boolean {
     return this.coordinator?.isRunning ?? false;
   }
