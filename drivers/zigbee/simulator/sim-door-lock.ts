@@ -98,6 +98,7 @@ export class SimDoorLock {
   private tsn = 100;
   private nextTsn: number | null = null;
   private readonly dropAnswers: Set<string>[] = [];
+  private readonly lostCommands: string[] = [];
   private readonly refusals: { command: string; status: number; defaultResponse: boolean }[] = [];
   /** The endpoint the frame being handled came to: its answer comes from there. */
   private answering = 0;
@@ -156,6 +157,11 @@ export class SimDoorLock {
   /** The answer to the next of `commands` (setPinCode, clearPinCode ...) is lost; the lock acts all the same. */
   loseAnswer(...commands: string[]): void {
     this.dropAnswers.push(new Set(commands));
+  }
+
+  /** The next `command` is lost on its way: the lock neither acts nor answers. */
+  loseCommand(command: string): void {
+    this.lostCommands.push(command);
   }
 
   /** The next `command` is refused with this status, in its response or as a Default Response. */
@@ -409,6 +415,11 @@ export class SimDoorLock {
   private doorLock(frame: DecodedFrame, sourceEndpoint: number, tsn: number): void {
     const command = frame.command.name;
     const p = frame.payload as Record<string, unknown>;
+    const lost = this.lostCommands.indexOf(command);
+    if (lost >= 0) {
+      this.lostCommands.splice(lost, 1);
+      return;
+    }
     const refusal = this.refusals.findIndex((r) => r.command === command);
     if (refusal >= 0) {
       const [r] = this.refusals.splice(refusal, 1);
