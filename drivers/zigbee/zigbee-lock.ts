@@ -270,9 +270,9 @@ export class ZigbeeLock extends EventEmitter<LockEvents> implements LockHandle {
   /** A message herdsman decoded from this lock. */
   message(message: ControllerEvents.MessagePayload): void {
     this.heard();
-    if (message.endpoint.ID !== this.profile?.endpoint) return;
     const data = message.data as Record<string, unknown>;
-    if (message.cluster === 'closuresDoorLock') {
+    // The Door Lock cluster of the lock's endpoint; the battery from whichever endpoint has it.
+    if (message.cluster === 'closuresDoorLock' && message.endpoint.ID === this.profile?.endpoint) {
       if (message.type === 'attributeReport' || message.type === 'readResponse') {
         const state = lockStateOf(data.lockState);
         if (state) this.bolt.attribute(state);

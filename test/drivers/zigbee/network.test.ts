@@ -169,6 +169,17 @@ describe('locks on the network', () => {
     expect(bench.announced).toHaveLength(1);
   });
 
+  it('deconz reports no Leave: a lock that left is noticed by its silence, offline (not removed)', async () => {
+    bench = await ZigbeeBench.create({ reports_leave: false });
+    await bench.start();
+    const sim = bench.network.add(simLock('reads_back', ieee(1)));
+    const lock = await bench.pair(sim);
+    const seen = record(lock, ['removed', 'offline']);
+    bench.network.leave(sim);
+    await expect(lock.readSlot(1)).rejects.toMatchObject({ kind: 'timeout' });
+    expect(seen).toEqual([['offline', 'the lock stopped answering']]);
+  });
+
   it('remove: the lock is asked to leave and is forgotten; a lock that does not answer is kept unless forced', async () => {
     bench = await ZigbeeBench.create();
     const driver = await bench.start();
