@@ -38,15 +38,13 @@ import {
 import { type ControllerEvents, Zcl } from './herdsman.ts';
 import { type CommandAnswer, LockRadio, type RadioTarget } from './lock-radio.ts';
 import type { LockQuirks } from './quirks.ts';
+import { type ProbeTimings, SilenceProber } from './silence-prober.ts';
 import { decodeDoorLockFrame } from './zcl-decode.ts';
 import { fromZigbeeLocal, lockWindow, zigbeeWindow } from './zigbee-time.ts';
 
-export interface ZigbeeLockTimings {
+export interface ZigbeeLockTimings extends ProbeTimings {
   /** The wait for a lock's answer (its poll interval is added for a sleepy lock). */
   response_timeout_ms: number;
-  /** First wait between probes of a lock that stopped answering; doubles up to probe_max_ms. */
-  probe_min_ms: number;
-  probe_max_ms: number;
   /** How long a lockState report waits for the operation event that says who moved the bolt. */
   report_settle_ms: number;
   /** A programming event over the air this soon after the bridge's own change of that slot is its echo. */
@@ -81,9 +79,7 @@ export class ZigbeeLock extends EventEmitter<LockEvents> implements LockHandle {
   private removed = false;
   /** The lock has been online since this handle was made (this run of the bridge). */
   private wasOnline = false;
-  private probeTimer: NodeJS.Timeout | null = null;
-  private probeDelay: number;
-  private silenceLogged = false;
+  private readonly prober: SilenceProber;
   private wrongInRow = 0;
   /** When the bridge last set or cleared each slot (its own change comes back as an RF programming event). */
   private readonly changedAt = new Map<number, number>();
@@ -103,7 +99,13 @@ export class ZigbeeLock extends EventEmitter<LockEvents> implements LockHandle {
     this.identity = `zigbee:${ieee}`;
     this.readPolicy = { mode: 'targeted', chunk };
     this.radio = new LockRadio(log);
-    this.probeDelay = timings.probe_min_ms;
+    this.prober = new SilenceProber(
+      () => this.radio.exclusive(() => this.stillAnswers()),
+      () => !this.removed && this.radio.target !== null && !this.answering,
+      () => this.answered(),
+      timings,
+      log,
+    );
     this.bolt = new BoltReports(
       (state, source, slot) => this.emit('lock_state', state, source, slot),
       timings.report_settle_ms,
@@ -235,12 +237,12 @@ export class ZigbeeLock extends EventEmitter<LockEvents> implements LockHandle {
     this.profile = profile;
     this.radio.timeoutMs = this.timings.response_timeout_ms + profile.poll_ms;
     if (answering) this.answered();
-    else if (!this.answering) void this.probe();
+    else if (!this.answering) void this.prober.now();
   }
 
   /** The Controller is gone (the coordinator was lost, or the driver stops). */
   unreachable(reason: string): void {
-    this.cancelProbe();
+    this.prober.stop();
     const was = this.online;
     this.radio.target = null;
     this.answering = false;
@@ -291,7 +293,7 @@ export class ZigbeeLock extends EventEmitter<LockEvents> implements LockHandle {
   }
 
   stop(): void {
-    this.cancelProbe();
+    this.prober.stop();
     this.bolt.stop();
   }
 
@@ -454,52 +456,19 @@ export class ZigbeeLock extends EventEmitter<LockEvents> implements LockHandle {
   }
 
   private answered(): void {
-    this.cancelProbe();
-    this.probeDelay = this.timings.probe_min_ms;
+    this.prober.reset();
     if (this.answering || this.radio.target === null || this.profile === null) return;
     this.answering = true;
     this.wasOnline = true;
-    if (this.silenceLogged) this.log.info('Zigbee lock answers again');
-    this.silenceLogged = false;
     this.emit('online', this.capabilities!);
   }
 
+  /** No answer, and none to a probe either: offline until it answers (a frame from it ends the wait sooner). */
   private fellSilent(reason: string): void {
     if (!this.answering) return;
     this.answering = false;
-    if (!this.silenceLogged)
-      this.log.warn({ reason }, 'Zigbee lock does not answer; probing it with backoff until it does');
-    this.silenceLogged = true;
     this.emit('offline', 'the lock stopped answering');
-    this.scheduleProbe();
-  }
-
-  /** Reads lockState until the lock answers (a frame from the lock ends the wait sooner). */
-  private async probe(): Promise<void> {
-    this.cancelProbe();
-    if (this.removed || this.radio.target === null || this.answering) return;
-    const alive = await this.radio.exclusive(() => this.stillAnswers());
-    if (alive) {
-      this.answered();
-      return;
-    }
-    if (!this.silenceLogged)
-      this.log.warn('Zigbee lock does not answer; probing it with backoff until it does');
-    this.silenceLogged = true;
-    this.scheduleProbe();
-  }
-
-  private scheduleProbe(): void {
-    this.cancelProbe();
-    if (this.removed || this.radio.target === null) return;
-    this.probeTimer = setTimeout(() => void this.probe(), this.probeDelay);
-    this.probeTimer.unref();
-    this.probeDelay = Math.min(this.probeDelay * 2, this.timings.probe_max_ms);
-  }
-
-  private cancelProbe(): void {
-    if (this.probeTimer) clearTimeout(this.probeTimer);
-    this.probeTimer = null;
+    this.prober.silent(reason);
   }
 
   /** An occupied user came back without its PIN: this lock does not give PINs back. */
