@@ -35,6 +35,10 @@ export interface LockEvents {
   battery: [level: number];
   /** The lock restarted; with factory_reset every slot is now empty. */
   rebooted: [factory_reset: boolean];
+  /** The lock joined its network (first time, or again after leaving) and was interviewed (Zigbee). */
+  added: [];
+  /** The lock left its network or was removed from it: offline until it joins again; its codes stay. */
+  removed: [reason: string];
 }
 
 export type DriverErrorKind =
@@ -120,9 +124,27 @@ export interface LockHandle extends EventEmitter<LockEvents> {
   normalizeSchedule(schedule: TimeWindow): TimeWindow;
 }
 
+/**
+ * The network a driver's locks join and leave (Zigbee), as the API needs it: locks are named by
+ * their identity here.
+ */
+export interface LockNetwork {
+  /** The network's coordinator runs now (permit join and removal can be asked). */
+  readonly available: boolean;
+  /** Opens joining for `seconds` (0 closes it), everywhere or through the router `through`. */
+  permitJoin(seconds: number, through: string | null): Promise<void>;
+  /**
+   * Asks the lock to leave and forgets it; resolves once it confirmed. `force`: forgets it even
+   * if it does not answer (a lock that is gone for good).
+   */
+  remove(identity: string, force: boolean): Promise<void>;
+}
+
 /** A driver: starts, announces the locks it reaches, stops. */
 export interface LockDriver {
   readonly kind: DriverKind;
+  /** Present for a driver whose locks are on a network they join (Zigbee). */
+  readonly network?: LockNetwork;
   /** Resolves once the driver runs; locks may come later (a missing port, a joining device). */
   start(onLock: (lock: LockHandle) => void): Promise<void>;
   stop(): Promise<void>;

@@ -8,6 +8,8 @@ export type ApiErrorType =
   | 'duplicate_access_code'
   | 'unknown_route'
   | 'device_offline'
+  | 'zigbee_not_configured'
+  | 'zigbee_unavailable'
   | 'internal_error';
 
 export class ApiError extends Error {

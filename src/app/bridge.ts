@@ -17,6 +17,7 @@ import { Store } from '../store/store.ts';
 import type { Transport } from '../transports/transport.ts';
 import { bridgeInfo } from './bridge-info.ts';
 import { driversFromConfig } from './drivers-from-config.ts';
+import { networkControl } from './network-control.ts';
 import { transportsFromConfig } from './transports-from-config.ts';
 
 const HOUR_MS = 60 * 60 * 1000;
@@ -34,6 +35,12 @@ export interface BridgeOptions {
   clockBackground?: boolean;
   /** Whether the system says the clock is synchronised (defaults to asking timesyncd / the kernel). */
   syncProbe?: () => Promise<boolean | null>;
+  /**
+   * A driver can't recover in the process (a Zigbee adapter that can't be restarted in it): the
+   * daemon should stop cleanly and be started again (the command exits for systemd to restart it).
+   * Without it the bridge runs on without that driver's locks.
+   */
+  onRestartNeeded?: (reason: string) => void;
 }
 
 export class Bridge {
@@ -90,17 +97,25 @@ export class Bridge {
       { store: this.store, changes: this.changes, log: this.log, now },
       this.reconciler,
     );
+    this.drivers =
+      options.drivers ??
+      driversFromConfig(
+        config,
+        this.log,
+        options.onRestartNeeded ? { restartDaemon: options.onRestartNeeded } : {},
+      );
+    const network = this.drivers.find((driver) => driver.network)?.network;
     const api: ApiContext = {
       store: this.store,
       changes: this.changes,
       locks: this.reconciler,
+      network: network ? networkControl(network, this.store) : null,
       log: this.log,
       now,
       windowPolicy,
       randomInt: (max: number) => randomInt(max),
     };
     this.api = createRequestHandler(api);
-    this.drivers = options.drivers ?? driversFromConfig(config, this.log);
     this.transports = options.transports ?? transportsFromConfig(config);
   }
 

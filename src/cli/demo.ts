@@ -1,10 +1,11 @@
-// npm run demo: the whole bridge with an in-process broker and three simulated locks, and how to
-// watch and drive it from another terminal.
+// npm run demo: the whole bridge with an in-process broker, three simulated locks and a simulated
+// Zigbee lock, and how to watch and drive it from another terminal.
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Bridge } from '../app/bridge.ts';
 import { loadConfig } from '../config/load.ts';
 import { createLogger } from '../log/logger.ts';
+import { demoZigbee } from './demo-zigbee.ts';
 
 const DEMO_CONFIG = fileURLToPath(new URL('../../config/demo.yaml', import.meta.url));
 
@@ -26,7 +27,9 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env.LOCKBRIDGE_CONFIG ?? DEMO_CONFIG, process.env);
   config.mqtt.embedded_port = await freePort(config.mqtt.embedded_port);
   const log = createLogger({ level: config.log.level, pretty: config.log.pretty });
+  const zigbee = config.zigbee?.port.startsWith('sim://') ? demoZigbee(config.zigbee.port) : null;
   const bridge = await Bridge.start({ config, log });
+  await zigbee?.pair(bridge);
   const root = `${config.mqtt.base_topic}/${config.gateway_id}`;
   const port = config.mqtt.embedded_port;
   const device = bridge.store.devices.list()[0];

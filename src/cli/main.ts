@@ -46,20 +46,25 @@ async function run(path: string): Promise<number> {
   }
   const log = createLogger({ level: config.log.level, pretty: config.log.pretty });
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
-  const bridge = await Bridge.start({ config, log });
-  notifySystemd('--ready');
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      log.info({ signal }, 'stopping');
-      notifySystemd('--stopping');
-      resolve();
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+  let stop: (why: { signal: string } | { restart: string }) => void = () => undefined;
+  const stopped = new Promise<{ signal: string } | { restart: string }>((resolve) => {
+    stop = resolve;
   });
+  // A driver that can't recover in this process (a Zigbee adapter lost for good) asks for a
+  // restart: a clean stop, then an exit systemd restarts (Restart=always).
+  const bridge = await Bridge.start({ config, log, onRestartNeeded: (reason) => stop({ restart: reason }) });
+  notifySystemd('--ready');
+  process.once('SIGTERM', () => stop({ signal: 'SIGTERM' }));
+  process.once('SIGINT', () => stop({ signal: 'SIGINT' }));
+  const why = await stopped;
+  log.info(why, 'restart' in why ? 'stopping to be restarted' : 'stopping');
+  notifySystemd('--stopping');
   await bridge.stop();
-  return 0;
+  return 'restart' in why ? EXIT_RESTART : 0;
 }
+
+/** EX_TEMPFAIL: stopped on purpose, to be started again (by systemd). */
+const EXIT_RESTART = 75;
 
 /** READY=1 / STOPPING=1 for Type=notify units (the unit sets NotifyAccess=all). */
 function notifySystemd(flag: '--ready' | '--stopping'): void {

@@ -176,12 +176,36 @@ const ieeeAddress = z
   .string()
   .regex(/^0x[0-9a-fA-F]{16}$/, 'expected an IEEE address like 0x00124b0012345678');
 
+/** What a Zigbee lock model does differently (drivers/zigbee/quirks.ts), set for one device. */
+const zigbeeDeviceQuirks = z.strictObject({
+  user_id_base: z.union([z.literal(0), z.literal(1)]).optional(),
+  endpoint: z.number().int().min(1).max(240).optional(),
+  read_back: z.boolean().optional(),
+  masked_pins: z.boolean().optional(),
+  programming_event_pin: z.boolean().optional(),
+  battery_units: z.enum(['half_percent', 'percent']).optional(),
+  poll_interval_ms: z.number().int().min(0).max(600_000).optional(),
+  slot_count: z.number().int().min(1).max(65535).optional(),
+});
+
 export const zigbeeSchema = z.strictObject({
   adapter: z.enum(['zstack', 'ember', 'deconz', 'zigate', 'zboss']),
   port: path,
   channel: z.number().int().min(11).max(26).default(15),
   network_key_file: path.optional(),
   names: z.record(ieeeAddress, lockName).default({}),
+  pan_id: z.number().int().min(1).max(0xfffe).optional(),
+  extended_pan_id: z
+    .string()
+    .regex(/^(0x)?[0-9a-fA-F]{16}$/, 'expected 16 hexadecimal digits, like 0xdddddddddddddddd')
+    .optional(),
+  baud_rate: positiveInt.optional(),
+  rtscts: z.boolean().optional(),
+  adapter_concurrency: z.number().int().min(1).max(64).optional(),
+  response_timeout_ms: positiveInt.default(10000),
+  read_chunk: z.number().int().min(1).max(50).default(5),
+  on_adapter_loss: z.enum(['restart', 'exit']).optional(),
+  devices: z.record(ieeeAddress, zigbeeDeviceQuirks).default({}),
 });
 
 export const configSchema = z.strictObject({

@@ -1,4 +1,4 @@
-// Action attempts: the answer to an action that completes later (delete, lock, unlock, convert),
+// Action attempts: the answer to an action that completes later (delete, lock, unlock, convert, remove),
 // and the two ways one ends. Pure.
 import type { EventDraft, EventType } from './events.ts';
 
@@ -7,7 +7,8 @@ export type ActionType =
   | 'LOCK_DOOR'
   | 'UNLOCK_DOOR'
   | 'CONVERT_ACCESS_CODE_TO_MANAGED'
-  | 'DELETE_UNMANAGED_ACCESS_CODE';
+  | 'DELETE_UNMANAGED_ACCESS_CODE'
+  | 'REMOVE_DEVICE';
 
 export interface ActionAttemptError {
   type: string;
@@ -47,6 +48,10 @@ const ENDED: Record<ActionType, { succeeded: EventType; failed: EventType }> = {
   DELETE_UNMANAGED_ACCESS_CODE: {
     succeeded: 'action_attempt.delete_unmanaged_access_code.succeeded',
     failed: 'action_attempt.delete_unmanaged_access_code.failed',
+  },
+  REMOVE_DEVICE: {
+    succeeded: 'action_attempt.remove_device.succeeded',
+    failed: 'action_attempt.remove_device.failed',
   },
 };
 

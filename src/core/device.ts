@@ -82,6 +82,23 @@ export function disconnected(device: Device, reason: string): DeviceChange {
   };
 }
 
+/** A lock joined its network and was interviewed (a Zigbee lock paired, or paired again after leaving). */
+export function added(device: Device): DeviceChange {
+  return { device, events: [{ event_type: 'device.added', device_id: device.device_id }] };
+}
+
+/** The lock left its network or was removed from it: unreachable until it joins again; its codes stay. */
+export function removed(device: Device, reason: string): DeviceChange {
+  const gone = disconnected(device, reason);
+  return {
+    device: gone.device,
+    events: [
+      ...gone.events,
+      { event_type: 'device.removed', device_id: device.device_id, fields: { reason } },
+    ],
+  };
+}
+
 /** At start nothing is known to answer: offline, silently, until its driver says otherwise. */
 export function notYetHeard(device: Device): DeviceChange {
   return { device: { ...device, online: false }, events: [] };

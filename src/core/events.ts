@@ -22,6 +22,8 @@ export const EVENT_TYPES = [
   'lock.access_denied',
   'device.connected',
   'device.disconnected',
+  'device.added',
+  'device.removed',
   'device.battery_status_changed',
   'device.low_battery',
   'action_attempt.delete_access_code.succeeded',
@@ -34,6 +36,8 @@ export const EVENT_TYPES = [
   'action_attempt.convert_access_code_to_managed.failed',
   'action_attempt.delete_unmanaged_access_code.succeeded',
   'action_attempt.delete_unmanaged_access_code.failed',
+  'action_attempt.remove_device.succeeded',
+  'action_attempt.remove_device.failed',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -3,7 +3,14 @@
 // mean work on the lock (it came back, rebooted, a slot changed at the keypad) is handed to the
 // LockObserver, the reconciler, which this layer does not know.
 import type { LockHandle } from '../../drivers/driver.ts';
-import { connected, disconnected, type LockCapabilities, notYetHeard } from '../core/device.ts';
+import {
+  added,
+  connected,
+  disconnected,
+  type LockCapabilities,
+  notYetHeard,
+  removed,
+} from '../core/device.ts';
 import type { SlotReading } from '../core/slot.ts';
 import type { DevicesContext } from './context.ts';
 import {
@@ -78,6 +85,14 @@ export class LockRegistry {
     lock.on('rebooted', (factoryReset) => {
       ctx.log.warn({ device_id: deviceId, factory_reset: factoryReset }, 'lock rebooted; reading its slots');
       observer.rebooted(deviceId, factoryReset);
+    });
+    lock.on('added', () => {
+      changeDevice(ctx, deviceId, added);
+      ctx.log.info({ device_id: deviceId }, 'lock joined its network');
+    });
+    lock.on('removed', (reason) => {
+      changeDevice(ctx, deviceId, (device) => removed(device, reason));
+      ctx.log.warn({ device_id: deviceId, reason }, 'lock left its network; its codes stay in the store');
     });
     lock.on('slot_changed', (slot, reading) => observer.slotChanged(deviceId, slot, reading));
     lock.on('code_used', (slot, result) => recordCodeUsed(ctx, deviceId, slot, result));

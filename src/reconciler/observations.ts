@@ -41,7 +41,8 @@ export function recordRangeReading(
     const progress = complete
       ? { slots_read_at: ctx.now(), full_read_from: null }
       : { full_read_from: last + 1 };
-    ctx.store.devices.save({ ...device, ...progress });
+    // Through the write path: the device's retained state shows how far the read has come.
+    ctx.changes.device({ device: { ...device, ...progress }, events: [] });
   });
 }
 

@@ -22,6 +22,7 @@ export function deviceView(device: Device) {
       manufacturer: caps?.manufacturer ?? null,
       model: caps?.model ?? null,
       serial_number: caps?.serial_number ?? null,
+      slot_read: slotRead(device),
     },
     errors: device.online
       ? []
@@ -34,5 +35,19 @@ export function deviceView(device: Device) {
         ],
     warnings: [],
     created_at: iso(device.created_at),
+  };
+}
+
+/**
+ * How far reading every slot of the lock has come: a radio lock is read in full once, in the
+ * background (next_slot of slot_count), and says when that was done.
+ */
+function slotRead(device: Device) {
+  const complete = device.full_read_from === null && device.slots_read_at !== null;
+  return {
+    complete,
+    next_slot: complete ? null : (device.full_read_from ?? 1),
+    slot_count: device.capabilities?.slot_count ?? null,
+    completed_at: complete && device.slots_read_at !== null ? iso(device.slots_read_at) : null,
   };
 }

@@ -71,7 +71,15 @@ describe('defaults', () => {
     ]);
     expect(config.timing.fail_after_s).toBe(120);
     expect(config.timing.delay_warning_after_s).toBe(60);
-    expect(config.zigbee).toEqual({ adapter: 'ember', port: '/dev/ttyACM0', channel: 15, names: {} });
+    expect(config.zigbee).toEqual({
+      adapter: 'ember',
+      port: '/dev/ttyACM0',
+      channel: 15,
+      names: {},
+      response_timeout_ms: 10000,
+      read_chunk: 5,
+      devices: {},
+    });
   });
 
   it('accepts every broker URL scheme and "embedded"', () => {
@@ -107,10 +115,38 @@ describe('unknown keys', () => {
     ]);
   });
 
-  it('names an unknown key under zigbee', () => {
-    expect(problems([...MINIMAL, 'zigbee: { adapter: zstack, port: /dev/x, pan_id: 7 }'])).toEqual([
-      'zigbee.pan_id: unknown key',
+  it('names an unknown key under zigbee, and under a device quirk override', () => {
+    expect(
+      problems([
+        ...MINIMAL,
+        'zigbee: { adapter: zstack, port: /dev/x, pan: 7, devices: { "0x00124b0012345678": { base: 1 } } }',
+      ]),
+    ).toEqual(['zigbee.devices.0x00124b0012345678.base: unknown key', 'zigbee.pan: unknown key']);
+  });
+
+  it('takes the Zigbee network settings and per-device quirk overrides', () => {
+    const config = load([
+      ...MINIMAL,
+      'zigbee:',
+      '  adapter: deconz',
+      '  port: /dev/ttyACM0',
+      '  pan_id: 0x1a62',
+      '  extended_pan_id: "0xdddddddddddddddd"',
+      '  baud_rate: 38400',
+      '  rtscts: false',
+      '  adapter_concurrency: 2',
+      '  on_adapter_loss: restart',
+      '  devices: { "0x00124b0012345678": { user_id_base: 1, endpoint: 11, read_back: true } }',
     ]);
+    expect(config.zigbee).toMatchObject({
+      pan_id: 0x1a62,
+      extended_pan_id: '0xdddddddddddddddd',
+      baud_rate: 38400,
+      rtscts: false,
+      adapter_concurrency: 2,
+      on_adapter_loss: 'restart',
+      devices: { '0x00124b0012345678': { user_id_base: 1, endpoint: 11, read_back: true } },
+    });
   });
 });
 
@@ -231,6 +267,26 @@ describe('bad values', () => {
         '  - { name: Front door, driver: serial, serial: { path: /dev/ttyUSB0 } }',
       ]),
     ).toEqual(['locks.2.name: duplicate lock name "Front door" (also locks.0.name)']);
+  });
+
+  it('refuses Zigbee network settings and quirk overrides out of range', () => {
+    expect(
+      problems([
+        ...MINIMAL,
+        'zigbee:',
+        '  adapter: zstack',
+        '  port: /dev/ttyACM0',
+        '  pan_id: 65535',
+        '  extended_pan_id: "0xddd"',
+        '  on_adapter_loss: never',
+        '  devices: { "0x00124b0012345678": { user_id_base: 2 } }',
+      ]).map((p) => p.split(':')[0]),
+    ).toEqual([
+      'zigbee.pan_id',
+      'zigbee.extended_pan_id',
+      'zigbee.on_adapter_loss',
+      'zigbee.devices.0x00124b0012345678.user_id_base',
+    ]);
   });
 
   it('refuses a zigbee channel out of range and a name keyed by something other than an IEEE address', () => {

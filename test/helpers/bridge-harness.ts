@@ -63,6 +63,8 @@ export interface HarnessOptions {
   logLevel?: string;
   /** What the system says of clock synchronisation (default: synchronised). */
   syncProbe?: () => Promise<boolean | null>;
+  /** A driver asks for a daemon restart (a Zigbee stick that can't be restarted in the process). */
+  onRestartNeeded?: (reason: string) => void;
 }
 
 export class Harness {
@@ -107,6 +109,7 @@ export class Harness {
       clockBackground: false,
       syncProbe: this.options.syncProbe ?? (async () => true),
       ...(this.options.now ? { now: this.options.now } : {}),
+      ...(this.options.onRestartNeeded ? { onRestartNeeded: this.options.onRestartNeeded } : {}),
     });
     return this.bridge;
   }

@@ -80,12 +80,23 @@ describe('reads before writes after a (re)connect', () => {
     await expectAndAnswer(lock, { kind: 'writeSlot', slot: 1 });
     await expectAndAnswer(lock, { kind: 'readSlots', range: { first: 4, count: 3 } });
     expect(h.store.devices.get(deviceId)).toMatchObject({ slots_read_at: null, full_read_from: 7 });
+    // The device's retained state shows how far the read has come.
+    const retained = () =>
+      h.store.retained.peek(0, 1000).filter((r) => r.kind === 'device' && r.id === deviceId);
+    expect(JSON.parse(retained().at(-1)!.body!).properties.slot_read).toMatchObject({
+      complete: false,
+      next_slot: 7,
+    });
     await expectAndAnswer(lock, { kind: 'readSlots', range: { first: 7, count: 3 } });
     await expectAndAnswer(lock, { kind: 'readSlots', range: { first: 10, count: 1 } });
     await eventually(() => h.code(a)?.status === 'set', 2000, 'a set');
     expect(kinds(lock.calls)).toEqual(['readSlots', 'writeSlot', 'readSlots', 'readSlots', 'readSlots']);
     expect(h.store.devices.get(deviceId)!.slots_read_at).not.toBeNull();
     expect(h.store.devices.get(deviceId)!.full_read_from).toBeNull();
+    expect(JSON.parse(retained().at(-1)!.body!).properties.slot_read).toMatchObject({
+      complete: true,
+      next_slot: null,
+    });
     expect(h.store.unmanaged.forDevice(deviceId).map((u) => u.slot)).toEqual([2, 5]);
   });
 

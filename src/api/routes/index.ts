@@ -10,6 +10,7 @@ import {
 import { getActionAttempt, listEvents } from './attempts-and-events.ts';
 import { getDevice, listDevices, lockDoor, unlockDoor } from './devices.ts';
 import { convertUnmanaged, deleteUnmanaged, getUnmanaged, listUnmanaged } from './unmanaged-codes.ts';
+import { permitJoin, removeDevice } from './zigbee.ts';
 
 export type Route = (ctx: ApiContext, params: unknown) => Record<string, unknown>;
 
@@ -30,4 +31,6 @@ export const ROUTES: ReadonlyMap<string, Route> = new Map<string, Route>([
   ['locks/lock_door', lockDoor],
   ['locks/unlock_door', unlockDoor],
   ['events/list', listEvents],
+  ['zigbee/permit_join', permitJoin],
+  ['zigbee/remove_device', removeDevice],
 ]);
