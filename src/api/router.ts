@@ -46,7 +46,7 @@ function handleRequest(ctx: ApiContext, route: string, payload: Buffer, generate
       return answered;
     }
     const response = ctx.store.tx.run(() => {
-      const body: Body = { ...handler(ctx, params), ok: true, request_id: requestId };
+      const body: Body = { ...handler.run(ctx, params), ok: true, request_id: requestId };
       ctx.store.requests.remember(requestId, body, now);
       return body;
     });

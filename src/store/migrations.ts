@@ -137,6 +137,18 @@ const MIGRATIONS: string[] = [
   DROP TABLE state_outbox;
   ALTER TABLE devices ADD COLUMN full_read_from INTEGER;
   `,
+  // 5: API keys for the HTTP API: a salted scrypt hash of each, never the key itself
+  `
+  CREATE TABLE api_keys (
+    key_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    salt BLOB NOT NULL,
+    hash BLOB NOT NULL,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER,
+    last_used_at INTEGER
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
