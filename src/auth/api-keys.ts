@@ -37,8 +37,11 @@ export interface ApiKeySummary {
 
 /** What the HTTP transport needs: is this key good? */
 export interface ApiKeyVerifier {
-  /** The key's identity, or null for a key that is malformed, unknown, revoked or wrong. */
-  verify(presented: string): Promise<ApiKeyIdentity | null>;
+  /**
+   * The key's identity, or null for a key that is malformed, unknown, revoked or wrong. With
+   * `hash: false` only a key already checked in this process can pass (no scrypt is spent).
+   */
+  verify(presented: string, options?: { hash?: boolean }): Promise<ApiKeyIdentity | null>;
 }
 
 const hashSecret = (secret: string, salt: Buffer): Promise<Buffer> =>
@@ -86,7 +89,7 @@ export class ApiKeys implements ApiKeyVerifier {
     return this.repository.revoke(keyId, this.now());
   }
 
-  async verify(presented: string): Promise<ApiKeyIdentity | null> {
+  async verify(presented: string, options: { hash?: boolean } = {}): Promise<ApiKeyIdentity | null> {
     const match = KEY_PATTERN.exec(presented);
     if (!match) return null;
     const keyId = match[1]!;
@@ -96,6 +99,7 @@ export class ApiKeys implements ApiKeyVerifier {
     if (!record || record.revoked_at !== null) return null;
     const known = digest(presented);
     if (this.checked.get(known) !== keyId) {
+      if (options.hash === false) return null;
       let check = this.checking.get(known);
       if (!check) {
         check = hashSecret(secret, record.salt)

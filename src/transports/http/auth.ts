@@ -1,6 +1,6 @@
 // Who is calling: the API key in `Authorization: Bearer seam_…` (Seam's SDKs send it so), checked
-// against the store's hashes. An address that keeps sending wrong keys is refused for a while
-// before its keys are even checked (each check costs a scrypt), and that is logged once.
+// against the store's hashes. An address that keeps sending wrong keys gets no new key checked for
+// a minute (each check costs a scrypt), and that is logged once; keys already good still pass.
 import type { Logger } from 'pino';
 import type { ApiKeyVerifier } from '../../auth/api-keys.ts';
 import { RateLimiter } from './rate-limit.ts';
@@ -27,15 +27,6 @@ export class HttpAuth {
 
   async check(authorization: string | undefined, address: string): Promise<AuthResult> {
     if (this.keys === null) return { ok: true, caller: `address:${address}` };
-    if (this.failures.exhausted(address)) {
-      return {
-        ok: false,
-        type: 'rate_limited',
-        message: 'Too many requests with a wrong API key from this address; try again in a minute.',
-        retryAfterS: 60,
-      };
-    }
-    this.lockedOut.delete(address);
     const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
     if (token === undefined) {
       return {
@@ -45,12 +36,24 @@ export class HttpAuth {
           'An API key is required: send "Authorization: Bearer seam_…" (lockbridge api-key create makes one).',
       };
     }
-    const identity = await this.keys.verify(token);
+    // An address sending wrong keys gets no more scrypt checks for a while; keys that already
+    // passed in this process still do (a console and a prober may share an address).
+    const lockedOut = this.failures.exhausted(address);
+    if (!lockedOut) this.lockedOut.delete(address);
+    const identity = await this.keys.verify(token, { hash: !lockedOut });
     if (identity) return { ok: true, caller: `key:${identity.key_id}` };
+    if (lockedOut) {
+      return {
+        ok: false,
+        type: 'rate_limited',
+        message: 'Too many requests with a wrong API key from this address; try again in a minute.',
+        retryAfterS: 60,
+      };
+    }
     this.failures.take(address);
     if (this.failures.exhausted(address) && !this.lockedOut.has(address)) {
       this.lockedOut.add(address);
-      this.log.warn({ address }, 'wrong API keys from this address: refusing it for a minute');
+      this.log.warn({ address }, 'wrong API keys from this address: refusing new keys from it for a minute');
     }
     return {
       ok: false,
