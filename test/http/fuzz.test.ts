@@ -217,7 +217,7 @@ function makeCases(random: () => number): Case[] {
       path: `/${route()}`,
       headers: {
         'content-type': 'application/json',
-        ...pick([
+        ...pick<Record<string, string>>([
           {},
           { authorization: 'Basic abc' },
           { authorization: 'Bearer' },
