@@ -185,7 +185,7 @@ export function LockPage({ device, codes, unmanaged, events, names, call, notify
       const attempt = answer.action_attempt;
       if (attempt?.status === 'error')
         notify(`${label} failed: ${attempt.error?.message ?? 'the lock refused'}`);
-      else notify(`${label}: asked the lock`);
+      else notify(attempt?.status === 'success' ? `${label}: done` : `${label}: asked the lock`);
     } catch (err) {
       notify(`${label} failed: ${err.message}`);
     }
