@@ -118,7 +118,7 @@ it('fits a phone: the lock page at 390 px wide', async () => {
   await page.getByRole('button', { name: 'Log in' }).click();
   await page.getByRole('heading', { name: 'Front door' }).waitFor(WAIT);
   await page.getByRole('button', { name: 'New code' }).waitFor(WAIT);
-  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  const width = (await page.evaluate('document.documentElement.scrollWidth')) as number;
   expect(width).toBeLessThanOrEqual(390);
   await shot(page, '5-lock-phone');
 });
