@@ -226,6 +226,27 @@ describe('methods, keys and limits', () => {
     expect(JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4)).error.type).toBe('invalid_input');
   });
 
+  it('a request that does not arrive in time (slow headers, a body that stops) gets a JSON 408', async () => {
+    env = await startHttp([{ name: 'Front door' }], { yaml: 'http: { request_timeout_s: 1 }' });
+    const port = Number(new URL(env.url).port);
+    for (const partial of [
+      'GET /devices/list HTTP/1.1\r\nHost: x\r\n',
+      `POST /devices/list HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${env.key}\r\nContent-Length: 10\r\n\r\n{`,
+    ]) {
+      const reply = await new Promise<string>((resolve) => {
+        const socket = connect(port, '127.0.0.1', () => socket.write(partial));
+        let text = '';
+        socket.on('data', (d) => {
+          text += d;
+        });
+        socket.on('close', () => resolve(text));
+      });
+      expect(reply).toMatch(/^HTTP\/1\.1 408 Request Timeout/);
+      expect(JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4)).error.type).toBe('request_timeout');
+    }
+    expect((await call('GET', '/devices/list')).status).toBe(200);
+  });
+
   it('with http.auth false (loopback only) no key is asked for', async () => {
     env = await startHttp([{ name: 'Front door' }], { yaml: 'http: { auth: false }' });
     expect((await call('GET', '/devices/list', { key: null })).status).toBe(200);

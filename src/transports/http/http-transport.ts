@@ -58,6 +58,8 @@ export class HttpTransport implements Transport {
       requestTimeout: options.requestTimeoutMs,
       headersTimeout: Math.min(HEADERS_TIMEOUT_MS, options.requestTimeoutMs),
       keepAliveTimeout: 5_000,
+      // How often the timeouts above are checked (Node's default, 30 s, lets a slow client linger).
+      connectionsCheckingInterval: 1_000,
       ...(options.tls ? { cert: options.tls.cert, key: options.tls.key } : {}),
     };
     const server = createAdaptorServer({
