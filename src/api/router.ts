@@ -47,7 +47,9 @@ function handleRequest(ctx: ApiContext, route: string, payload: Buffer, generate
     }
     const response = ctx.store.tx.run(() => {
       const body: Body = { ...handler.run(ctx, params), ok: true, request_id: requestId };
-      ctx.store.requests.remember(requestId, body, now);
+      // Only a client's own id can come again; remembering generated ones (every poll of an
+      // action attempt over HTTP) would cost a disk flush a request and grow the table for nothing.
+      if (clientGaveId) ctx.store.requests.remember(requestId, body, now);
       return body;
     });
     ctx.log.debug({ route, request_id: requestId }, 'request answered');
