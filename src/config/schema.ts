@@ -155,24 +155,34 @@ const serialLock = z.strictObject({
   }),
 });
 
+/** A refinement of a list: no two entries with the same `key`; `describe` words the repeat. */
+function unique<T>(
+  key: (entry: T) => string,
+  field: string,
+  describe: (value: string, first: number) => string,
+) {
+  return (list: T[], ctx: z.RefinementCtx) => {
+    const firstIndex = new Map<string, number>();
+    list.forEach((entry, index) => {
+      const value = key(entry);
+      const first = firstIndex.get(value);
+      if (first === undefined) firstIndex.set(value, index);
+      else ctx.addIssue({ code: 'custom', path: [index, field], message: describe(value, first) });
+    });
+  };
+}
+
 const locks = z
   .array(z.discriminatedUnion('driver', [simulatedLock, serialLock]))
   .default([])
-  .superRefine((list, ctx) => {
-    // Names identify locks to people and, for simulated locks, derive their serial numbers.
-    const firstIndex = new Map<string, number>();
-    list.forEach((lock, index) => {
-      const first = firstIndex.get(lock.name);
-      if (first === undefined) firstIndex.set(lock.name, index);
-      else {
-        ctx.addIssue({
-          code: 'custom',
-          path: [index, 'name'],
-          message: `duplicate lock name "${lock.name}" (also locks.${first}.name)`,
-        });
-      }
-    });
-  });
+  // Names identify locks to people and, for simulated locks, derive their serial numbers.
+  .superRefine(
+    unique(
+      (lock) => lock.name,
+      'name',
+      (name, first) => `duplicate lock name "${name}" (also locks.${first}.name)`,
+    ),
+  );
 
 const ieeeAddress = z
   .string()
@@ -253,20 +263,13 @@ const webhookEndpoint = z
   })
   .transform((endpoint) => ({ ...endpoint, id: endpoint.id ?? webhookIdOf(endpoint.url) }));
 
-const webhooks = z.array(webhookEndpoint).superRefine((list, ctx) => {
-  const first = new Map<string, number>();
-  list.forEach((endpoint, index) => {
-    const seen = first.get(endpoint.id);
-    if (seen === undefined) first.set(endpoint.id, index);
-    else {
-      ctx.addIssue({
-        code: 'custom',
-        path: [index, 'id'],
-        message: `duplicate webhook id "${endpoint.id}" (also webhooks.${seen}): give each endpoint its own id`,
-      });
-    }
-  });
-});
+const webhooks = z.array(webhookEndpoint).superRefine(
+  unique(
+    (endpoint) => endpoint.id,
+    'id',
+    (id, first) => `duplicate webhook id "${id}" (also webhooks.${first}): give each endpoint its own id`,
+  ),
+);
 
 export const configSchema = z.strictObject({
   gateway_id: z

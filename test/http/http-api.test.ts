@@ -55,6 +55,21 @@ function call(
 
 const json = (value: unknown) => JSON.stringify(value);
 
+/** Writes `text` on a fresh connection to the API; everything that came back until it closed. */
+function rawExchange(text: string): Promise<string> {
+  const port = Number(new URL(env!.url).port);
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(text));
+    let reply = '';
+    socket.on('data', (d) => {
+      reply += d;
+    });
+    socket.on('close', () => resolve(reply));
+  });
+}
+
+const bodyOf = (reply: string) => JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4));
+
 async function openStream(path = '/events/stream', headers: Record<string, string> = {}): Promise<SseReader> {
   const response = await fetch(`${env!.url}${path}`, {
     headers: { authorization: `Bearer ${env!.key}`, ...headers },
@@ -213,36 +228,20 @@ describe('methods, keys and limits', () => {
 
   it('what is not HTTP at all gets a JSON 400 and a closed connection', async () => {
     env = await startHttp([{ name: 'Front door' }]);
-    const port = Number(new URL(env.url).port);
-    const reply = await new Promise<string>((resolve) => {
-      const socket = connect(port, '127.0.0.1', () => socket.write('HELLO THERE\r\n\r\n'));
-      let text = '';
-      socket.on('data', (d) => {
-        text += d;
-      });
-      socket.on('close', () => resolve(text));
-    });
+    const reply = await rawExchange('HELLO THERE\r\n\r\n');
     expect(reply).toMatch(/^HTTP\/1\.1 400 Bad Request/);
-    expect(JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4)).error.type).toBe('invalid_input');
+    expect(bodyOf(reply).error.type).toBe('invalid_input');
   });
 
   it('a request that does not arrive in time (slow headers, a body that stops) gets a JSON 408', async () => {
     env = await startHttp([{ name: 'Front door' }], { yaml: 'http: { request_timeout_s: 1 }' });
-    const port = Number(new URL(env.url).port);
     for (const partial of [
       'GET /devices/list HTTP/1.1\r\nHost: x\r\n',
       `POST /devices/list HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${env.key}\r\nContent-Length: 10\r\n\r\n{`,
     ]) {
-      const reply = await new Promise<string>((resolve) => {
-        const socket = connect(port, '127.0.0.1', () => socket.write(partial));
-        let text = '';
-        socket.on('data', (d) => {
-          text += d;
-        });
-        socket.on('close', () => resolve(text));
-      });
+      const reply = await rawExchange(partial);
       expect(reply).toMatch(/^HTTP\/1\.1 408 Request Timeout/);
-      expect(JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4)).error.type).toBe('request_timeout');
+      expect(bodyOf(reply).error.type).toBe('request_timeout');
     }
     expect((await call('GET', '/devices/list')).status).toBe(200);
   });
