@@ -85,6 +85,13 @@ it('log in, create a code and watch it go from being programmed to on the lock, 
   await row.getByText('On the lock').waitFor(WAIT);
   expect(env.h.lock(0).model.slotWithCode('482916')).not.toBeNull();
 
+  // Edit: a new name and one-time use; the row says so once the hub has it.
+  await row.getByRole('button', { name: 'Edit' }).click();
+  await page.getByLabel('Name').fill('Guest 2');
+  await page.getByLabel(/One-time use/).check();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.locator('table.codes tr', { hasText: 'Guest 2' }).getByText('one-time').waitFor(WAIT);
+
   // A code typed in at the keypad shows up live among the codes found on the lock.
   env.h.lock(0).keypadProgram(7, '135790');
   await page.locator('table.unmanaged tr', { hasText: 'Slot 7' }).waitFor(WAIT);
@@ -93,7 +100,7 @@ it('log in, create a code and watch it go from being programmed to on the lock, 
   // Delete: removed from the lock, gone from the page, and said in the events.
   await row.getByRole('button', { name: 'Delete' }).click();
   await row.waitFor({ state: 'detached', ...WAIT });
-  await page.locator('ol.events li', { hasText: 'Code “Guest” was removed from the lock' }).waitFor(WAIT);
+  await page.locator('ol.events li', { hasText: 'Code “Guest 2” was removed from the lock' }).waitFor(WAIT);
   expect(env.h.lock(0).model.slotWithCode('482916')).toBeNull();
 
   // Take over the found code: it becomes a managed code on the same lock.

@@ -2,8 +2,13 @@
 // body on a GET or a DELETE), its envelope and headers, the methods, the event stream with
 // Last-Event-ID, and the limits. Plain HTTP here (Node's fetch and http): the SDK's flows are in
 // seam-sdk.test.ts.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/api-client.ts';
 import { type HttpEnv, startHttp } from '../helpers/http-kit.ts';
@@ -244,6 +249,60 @@ describe('methods, keys and limits', () => {
       expect(bodyOf(reply).error.type).toBe('request_timeout');
     }
     expect((await call('GET', '/devices/list')).status).toBe(200);
+  });
+
+  it('serves HTTPS with the configured certificate and key', async () => {
+    // Debian's openssl (.ci/run installs it) makes a certificate for 127.0.0.1, valid for a day.
+    const dir = mkdtempSync(join(tmpdir(), 'lockbridge-tls-'));
+    try {
+      const [cert, key] = [join(dir, 'hub.crt'), join(dir, 'hub.key')];
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:prime256v1',
+          '-nodes',
+          '-keyout',
+          key,
+          '-out',
+          cert,
+          '-days',
+          '1',
+          '-subj',
+          '/CN=hub',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1',
+        ],
+        { stdio: 'ignore' },
+      );
+      env = await startHttp([{ name: 'Front door' }], {
+        yaml: JSON.stringify({ http: { tls: { cert_file: cert, key_file: key } } }),
+      });
+      expect(env.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = httpsRequest(
+          `${env!.url}/devices/list`,
+          { headers: { authorization: `Bearer ${env!.key}` }, ca: readFileSync(cert) },
+          (res) => {
+            let body = '';
+            res.on('data', (d) => {
+              body += d;
+            });
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+      expect(answer.status).toBe(200);
+      expect(JSON.parse(answer.body).devices).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('with http.auth false (loopback only) no key is asked for', async () => {
