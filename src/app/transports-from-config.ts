@@ -59,6 +59,7 @@ export function httpTransport(http: HttpConfig, deps: TransportDeps): HttpTransp
     rateLimitBurst: http.rate_limit_burst,
     requestTimeoutMs: http.request_timeout_s * 1000,
     maxStreams: http.max_streams,
+    streamKeepAliveMs: http.stream_keepalive_s * 1000,
   });
 }
 

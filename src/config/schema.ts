@@ -219,6 +219,7 @@ export const httpSchema = z
     rate_limit_burst: positiveInt.default(60),
     request_timeout_s: z.number().positive().max(3600).default(30),
     max_streams: positiveInt.default(16),
+    stream_keepalive_s: z.number().positive().max(300).default(15),
   })
   .superRefine((http, ctx) => {
     const address = parseListen(http.listen);

@@ -24,6 +24,7 @@ describe('http', () => {
       rate_limit_burst: 60,
       request_timeout_s: 30,
       max_streams: 16,
+      stream_keepalive_s: 15,
     });
   });
 

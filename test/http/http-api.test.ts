@@ -337,6 +337,24 @@ describe('GET /events/stream', () => {
     expect(Number(again[0]!.id)).toBeGreaterThan(Number(first!.id));
   });
 
+  it('a stream whose key is revoked ends at its next keep-alive', async () => {
+    env = await startHttp([{ name: 'Front door' }], { yaml: 'http: { stream_keepalive_s: 0.2 }' });
+    const response = await fetch(`${env.url}/events/stream`, {
+      headers: { authorization: `Bearer ${env.key}` },
+    });
+    const reader = response.body!.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    expect(first).toContain('retry:');
+    env.h.bridge.apiKeys.revoke(env.key);
+    let text = '';
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    expect(text).not.toContain('data:');
+  });
+
   it('at most http.max_streams at once (503), and a bad Last-Event-ID is invalid_input', async () => {
     env = await startHttp([{ name: 'Front door' }], { yaml: 'http: { max_streams: 1 }' });
     await openStream();

@@ -118,7 +118,11 @@ export function createHttpApp(options: HttpAppOptions): Hono<{ Bindings: HttpBin
         Allow: allowed.join(', '),
       });
     }
-    if (route === STREAM_ROUTE) return openStream(c, url, requestId);
+    if (route === STREAM_ROUTE) {
+      const authorization = c.req.header('authorization');
+      const address = getConnInfo(c).remote.address ?? 'unknown';
+      return openStream(c, url, requestId, async () => (await auth.check(authorization, address)).ok);
+    }
 
     const read = await readBody(c.env.incoming, maxBodyBytes);
     if (!read.ok) {
@@ -140,7 +144,7 @@ export function createHttpApp(options: HttpAppOptions): Hono<{ Bindings: HttpBin
     return reply(body, status);
   });
 
-  function openStream(c: Ctx, url: URL, requestId: string): Response {
+  function openStream(c: Ctx, url: URL, requestId: string, allowed: () => Promise<boolean>): Response {
     const filter: StreamFilter = {};
     const types: string[] = [];
     let lastEventId: number | undefined;
@@ -169,7 +173,7 @@ export function createHttpApp(options: HttpAppOptions): Hono<{ Bindings: HttpBin
       });
     }
     c.header('seam-request-id', requestId);
-    return streams.serve(c, streams.startAfter(lastEventId), filter);
+    return streams.serve(c, streams.startAfter(lastEventId), filter, allowed);
   }
 
   return app;

@@ -51,6 +51,7 @@ export class HttpAuth {
       };
     }
     this.failures.take(address);
+    if (this.lockedOut.size > 10_000) this.lockedOut.clear(); // bounded; at worst a second log line
     if (this.failures.exhausted(address) && !this.lockedOut.has(address)) {
       this.lockedOut.add(address);
       this.log.warn({ address }, 'wrong API keys from this address: refusing new keys from it for a minute');

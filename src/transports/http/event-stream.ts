@@ -42,9 +42,10 @@ export class EventStreams {
     return lastEventId === undefined ? head : Math.min(lastEventId, head);
   }
 
-  serve(c: Context, after: number, filter: StreamFilter): Response {
+  /** `allowed`: asked again at each keep-alive; false ends the stream (its key was revoked). */
+  serve(c: Context, after: number, filter: StreamFilter, allowed: () => Promise<boolean>): Response {
     c.header('X-Accel-Buffering', 'no'); // a reverse proxy must not hold events back
-    return streamSSE(c, (stream) => this.run(stream, after, filter));
+    return streamSSE(c, (stream) => this.run(stream, after, filter, allowed));
   }
 
   /** Ends every stream (the server is stopping); the watchers reconnect to the next run. */
@@ -55,7 +56,12 @@ export class EventStreams {
     }
   }
 
-  private async run(stream: SSEStreamingApi, after: number, filter: StreamFilter): Promise<void> {
+  private async run(
+    stream: SSEStreamingApi,
+    after: number,
+    filter: StreamFilter,
+    allowed: () => Promise<boolean>,
+  ): Promise<void> {
     const entry: OpenStream = { stream, wake: () => undefined };
     this.open.add(entry);
     let wakeWaiter: () => void = () => undefined;
@@ -76,8 +82,10 @@ export class EventStreams {
             };
           });
           wakeWaiter = () => undefined;
+          if (woken || stream.aborted) continue;
+          if (!(await allowed())) break;
           // A comment now and then: proxies keep the connection, and a dead client is noticed.
-          if (!woken && !stream.aborted) await stream.write(': keep-alive\n\n');
+          await stream.write(': keep-alive\n\n');
           continue;
         }
         for (const record of batch) {

@@ -28,6 +28,8 @@ export interface HttpTransportOptions {
   /** The whole request (headers and body) must arrive within this. */
   requestTimeoutMs: number;
   maxStreams: number;
+  /** A comment on an idle event stream this often (and its key checked again). */
+  streamKeepAliveMs: number;
 }
 
 /** How long a request's headers may take to arrive, at most (slow-header clients hold a socket). */
@@ -44,7 +46,7 @@ export class HttpTransport implements Transport {
   async start(ctx: TransportContext): Promise<void> {
     const { options } = this;
     const log = ctx.log.child({ component: 'http' });
-    const streams = new EventStreams(ctx.events, options.maxStreams);
+    const streams = new EventStreams(ctx.events, options.maxStreams, options.streamKeepAliveMs);
     const app = createHttpApp({
       api: ctx.api,
       log,
