@@ -21,7 +21,8 @@ const LAYERS: Record<string, readonly string[] | '*'> = {
   'src/devices': ['src/core', 'src/store', 'src/changes', 'drivers'],
   'src/reconciler': ['src/core', 'src/store', 'src/changes', 'src/clock', 'drivers'],
   'src/api': ['src/core', 'src/store', 'src/changes', 'src/views'],
-  'src/transports': ['src/core', 'src/store', 'src/api'],
+  'src/auth': ['src/store'],
+  'src/transports': ['src/core', 'src/store', 'src/api', 'src/auth'],
   'src/app': '*',
   'src/cli': '*',
 };

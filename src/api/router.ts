@@ -42,14 +42,19 @@ async function handleRequest(
     // At trace level the whole request is logged; the logger's redaction keeps PINs out of it.
     ctx.log.trace({ route, request_id: requestId, params }, 'request');
     const now = ctx.now();
+    const answer = (): Body => ({ ...handler.run(ctx, params), ok: true, request_id: requestId });
+    // A read without the client's own id changes nothing and is never asked again: no transaction.
+    if (handler.readOnly && !clientGaveId) return answer();
     // Requests of the same turn share one transaction and one fsync (group commit), each in a
     // savepoint of its own; each is answered once that transaction committed.
     const { body, repeated } = await ctx.store.tx.grouped(() => {
       // Inside the transaction, so that a repeat within the same group is seen too.
-      const answered = ctx.store.requests.answered(requestId, now);
+      const answered = clientGaveId ? ctx.store.requests.answered(requestId, now) : undefined;
       if (answered) return { body: answered, repeated: true };
-      const fresh: Body = { ...handler(ctx, params), ok: true, request_id: requestId };
-      ctx.store.requests.remember(requestId, fresh, now);
+      const fresh = answer();
+      // Only a client's own id can come again; remembering generated ones (every poll of an
+      // action attempt over HTTP) would cost a write a request and grow the table for nothing.
+      if (clientGaveId) ctx.store.requests.remember(requestId, fresh, now);
       return { body: fresh, repeated: false };
     });
     if (repeated) {

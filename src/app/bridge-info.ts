@@ -2,6 +2,7 @@
 import type { ClockKeeper } from '../clock/clock-keeper.ts';
 import { iso } from '../core/access-code.ts';
 import type { Store } from '../store/store.ts';
+import type { Transport } from '../transports/transport.ts';
 
 export interface BridgeInfoSources {
   gatewayId: string;
@@ -9,6 +10,8 @@ export interface BridgeInfoSources {
   clock: ClockKeeper;
   version: string;
   startedAt: number;
+  /** Each may add what an operator should see (webhook endpoints failing, the HTTP API's URL). */
+  transports?: readonly Transport[];
 }
 
 export function bridgeInfo(sources: BridgeInfoSources) {
@@ -26,5 +29,12 @@ export function bridgeInfo(sources: BridgeInfoSources) {
       synchronised: clock.synchronised,
       floor: iso(clock.floor),
     },
+    // How far behind each event consumer (MQTT, each webhook endpoint) is.
+    event_backlogs: sources.store.events.backlogs().map((b) => ({
+      consumer: b.consumer,
+      undelivered: b.undelivered,
+      oldest_created_at: b.oldest_created_at === null ? null : iso(b.oldest_created_at),
+    })),
+    ...Object.assign({}, ...(sources.transports ?? []).map((t) => t.status?.() ?? {})),
   };
 }

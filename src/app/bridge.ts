@@ -6,6 +6,7 @@ import type { LockDriver } from '../../drivers/driver.ts';
 import type { ApiContext } from '../api/context.ts';
 import type { RequestHandler } from '../api/request-handler.ts';
 import { createRequestHandler } from '../api/router.ts';
+import { ApiKeys } from '../auth/api-keys.ts';
 import { Changes } from '../changes/changes.ts';
 import { ClockKeeper } from '../clock/clock-keeper.ts';
 import type { Config } from '../config/schema.ts';
@@ -18,7 +19,7 @@ import type { Transport } from '../transports/transport.ts';
 import { bridgeInfo } from './bridge-info.ts';
 import { driversFromConfig } from './drivers-from-config.ts';
 import { networkControl } from './network-control.ts';
-import { transportsFromConfig } from './transports-from-config.ts';
+import { type TransportDeps, transportsFromConfig } from './transports-from-config.ts';
 
 const HOUR_MS = 60 * 60 * 1000;
 
@@ -27,8 +28,11 @@ export interface BridgeOptions {
   log: Logger;
   /** Defaults to the drivers the configuration names. Tests pass their own to keep a lock across restarts. */
   drivers?: LockDriver[];
-  /** Defaults to the transports the configuration names (MQTT). Tests without a broker pass []. */
-  transports?: Transport[];
+  /**
+   * Defaults to the transports the configuration names (MQTT, HTTP, webhooks). Tests without a
+   * broker pass [], or a function that picks from what the configuration names.
+   */
+  transports?: Transport[] | ((deps: TransportDeps) => Transport[]);
   now?: () => number;
   version?: string;
   /** Clock step watch and minute sweep; tests that drive time themselves turn them off. */
@@ -56,7 +60,9 @@ export class Bridge {
   private readonly log: Logger;
   private readonly now: () => number;
   private readonly drivers: LockDriver[];
-  private readonly transports: Transport[];
+  readonly transports: readonly Transport[];
+  /** The HTTP API's keys (also made and revoked by `lockbridge api-key`, on the same store). */
+  readonly apiKeys: ApiKeys;
 
   private constructor(
     readonly config: Config,
@@ -116,7 +122,10 @@ export class Bridge {
       randomInt: (max: number) => randomInt(max),
     };
     this.api = createRequestHandler(api);
-    this.transports = options.transports ?? transportsFromConfig(config);
+    this.apiKeys = new ApiKeys(this.store.apiKeys, now);
+    const deps: TransportDeps = { apiKeys: this.apiKeys };
+    const transports = options.transports ?? ((d: TransportDeps) => transportsFromConfig(config, d));
+    this.transports = typeof transports === 'function' ? transports(deps) : transports;
   }
 
   static async start(options: BridgeOptions): Promise<Bridge> {
@@ -137,8 +146,15 @@ export class Bridge {
     this.maintenance.unref();
     this.publishInfo();
     for (const transport of this.transports) {
-      await transport.start({ api: this.api, events: store.events, retained: store.retained, log: this.log });
+      await transport.start({
+        api: this.api,
+        events: store.events,
+        retained: store.retained,
+        log: this.log,
+        statusChanged: () => this.publishInfo(),
+      });
     }
+    this.publishInfo(); // with what the transports say now that they run
     for (const driver of this.drivers) {
       await driver.start((lock) => this.registry.attach(lock));
     }
@@ -164,6 +180,7 @@ export class Bridge {
         clock: this.clock,
         version: this.version,
         startedAt: this.startedAt,
+        transports: this.transports,
       }),
     );
   }

@@ -1,27 +1,78 @@
-// The transports the configuration asks for.
+// The transports the configuration asks for: MQTT always, HTTP with an `http:` section, webhooks
+// with a `webhooks:` list.
 import { readFileSync } from 'node:fs';
 import { MAX_PAYLOAD_BYTES } from '../api/router.ts';
-import { readMqttPassword } from '../config/load.ts';
-import type { Config } from '../config/schema.ts';
+import type { ApiKeyVerifier } from '../auth/api-keys.ts';
+import { parseListen } from '../config/listen.ts';
+import { readMqttPassword, readWebhookSecret } from '../config/load.ts';
+import type { Config, HttpConfig, WebhookConfig } from '../config/schema.ts';
+import { HttpTransport } from '../transports/http/http-transport.ts';
 import { MqttTransport } from '../transports/mqtt/mqtt-transport.ts';
 import type { Transport } from '../transports/transport.ts';
+import type { WebhookEndpoint } from '../transports/webhooks/endpoint-delivery.ts';
+import { WebhooksTransport } from '../transports/webhooks/webhooks-transport.ts';
 
-export function transportsFromConfig(config: Config): Transport[] {
-  const { mqtt } = config;
-  const read = (file: string | undefined) => (file ? readFileSync(file) : undefined);
+/** What transports need from the bridge besides the configuration. */
+export interface TransportDeps {
+  apiKeys: ApiKeyVerifier;
+}
+
+const read = (file: string | undefined) => (file ? readFileSync(file) : undefined);
+
+export function transportsFromConfig(config: Config, deps: TransportDeps): Transport[] {
   return [
-    new MqttTransport({
-      url: mqtt.url,
-      embeddedPort: mqtt.embedded_port,
-      clientId: mqtt.client_id ?? `lockbridge-${config.gateway_id}`,
-      username: mqtt.username,
-      password: readMqttPassword(config),
-      ca: read(mqtt.ca_file),
-      cert: read(mqtt.cert_file),
-      key: read(mqtt.key_file),
-      rootTopic: `${mqtt.base_topic}/${config.gateway_id}`,
-      includeCodes: mqtt.include_codes,
-      maxPayloadBytes: MAX_PAYLOAD_BYTES,
-    }),
+    mqttTransport(config),
+    ...(config.http ? [httpTransport(config.http, deps)] : []),
+    ...(config.webhooks && config.webhooks.length > 0 ? [webhooksTransport(config.webhooks)] : []),
   ];
+}
+
+function mqttTransport(config: Config): MqttTransport {
+  const { mqtt } = config;
+  return new MqttTransport({
+    url: mqtt.url,
+    embeddedPort: mqtt.embedded_port,
+    clientId: mqtt.client_id ?? `lockbridge-${config.gateway_id}`,
+    username: mqtt.username,
+    password: readMqttPassword(config),
+    ca: read(mqtt.ca_file),
+    cert: read(mqtt.cert_file),
+    key: read(mqtt.key_file),
+    rootTopic: `${mqtt.base_topic}/${config.gateway_id}`,
+    includeCodes: mqtt.include_codes,
+    maxPayloadBytes: MAX_PAYLOAD_BYTES,
+  });
+}
+
+export function httpTransport(http: HttpConfig, deps: TransportDeps): HttpTransport {
+  const address = parseListen(http.listen)!; // the schema checked it
+  return new HttpTransport({
+    host: address.host,
+    port: address.port,
+    ...(http.tls
+      ? { tls: { cert: readFileSync(http.tls.cert_file), key: readFileSync(http.tls.key_file) } }
+      : {}),
+    keys: http.auth ? deps.apiKeys : null,
+    console: http.console,
+    maxBodyBytes: Math.min(http.max_body_bytes, MAX_PAYLOAD_BYTES),
+    rateLimitPerMinute: http.rate_limit_per_minute,
+    rateLimitBurst: http.rate_limit_burst,
+    requestTimeoutMs: http.request_timeout_s * 1000,
+    maxStreams: http.max_streams,
+    streamKeepAliveMs: http.stream_keepalive_s * 1000,
+  });
+}
+
+function webhooksTransport(webhooks: readonly WebhookConfig[]): WebhooksTransport {
+  const endpoints = webhooks.map(
+    (w, index): WebhookEndpoint => ({
+      id: w.id,
+      url: w.url,
+      secret: readWebhookSecret(w.secret_file, `webhooks.${index}.secret_file`),
+      eventTypes: w.event_types ? new Set(w.event_types) : null,
+      timeoutMs: w.timeout_s * 1000,
+      backoff: { base_ms: w.retry_base_ms, max_ms: w.retry_max_ms },
+    }),
+  );
+  return new WebhooksTransport(endpoints);
 }

@@ -1,10 +1,13 @@
-// npm run demo: the whole bridge with an in-process broker, three simulated locks and a simulated
-// Zigbee lock, and how to watch and drive it from another terminal.
+// npm run demo: the whole bridge with an in-process broker, three simulated locks, a simulated
+// Zigbee lock, Seam's HTTP API and the web console, and how to watch and drive it from another
+// terminal or a browser.
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Bridge } from '../app/bridge.ts';
+import { parseListen } from '../config/listen.ts';
 import { loadConfig } from '../config/load.ts';
 import { createLogger } from '../log/logger.ts';
+import type { HttpTransport } from '../transports/http/http-transport.ts';
 import { demoZigbee } from './demo-zigbee.ts';
 
 const DEMO_CONFIG = fileURLToPath(new URL('../../config/demo.yaml', import.meta.url));
@@ -26,6 +29,8 @@ async function freePort(preferred: number): Promise<number> {
 async function main(): Promise<void> {
   const config = loadConfig(process.env.LOCKBRIDGE_CONFIG ?? DEMO_CONFIG, process.env);
   config.mqtt.embedded_port = await freePort(config.mqtt.embedded_port);
+  const listen = config.http ? parseListen(config.http.listen) : null;
+  if (config.http && listen) config.http.listen = `${listen.host}:${await freePort(listen.port)}`;
   const log = createLogger({ level: config.log.level, pretty: config.log.pretty });
   const zigbee = config.zigbee?.port.startsWith('sim://') ? demoZigbee(config.zigbee.port) : null;
   const bridge = await Bridge.start({ config, log });
@@ -38,6 +43,7 @@ async function main(): Promise<void> {
     '',
     `lockbridge demo is running: broker mqtt://127.0.0.1:${port}, topics under ${root}/`,
     '',
+    ...httpLines(bridge, deviceId),
     'Watch everything (Debian: apt-get install mosquitto-clients, or use `npx mqtt sub` with the same flags):',
     `  mosquitto_sub -h 127.0.0.1 -p ${port} -t '${root}/#' -v`,
     '',
@@ -56,6 +62,27 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
+}
+
+/** The web console's and the HTTP API's address, with a key made for this run. */
+function httpLines(bridge: Bridge, deviceId: string): string[] {
+  const http = bridge.transports.find((t) => t.name === 'http') as HttpTransport | undefined;
+  if (!http) return [];
+  // One demo key at a time: the previous run's stops working.
+  for (const key of bridge.apiKeys.list()) {
+    if (key.name === 'demo' && key.revoked_at === null) bridge.apiKeys.revoke(key.key_id);
+  }
+  const { key } = bridge.apiKeys.create('demo');
+  const url = http.url();
+  return [
+    `Web console: ${url}/  (log in with the API key below)`,
+    `Seam's HTTP API: ${url}  API key for this run: ${key}`,
+    `  SDK:  new SeamHttp({ apiKey: '${key}', endpoint: '${url}' })`,
+    `  curl: curl -H 'Authorization: Bearer ${key}' ${url}/devices/list`,
+    `        curl -H 'Authorization: Bearer ${key}' -H 'Content-Type: application/json' ${url}/access_codes/create -d '{"device_id":"${deviceId}","name":"Guest","code":"135790"}'`,
+    `  live events: curl -N -H 'Authorization: Bearer ${key}' ${url}/events/stream`,
+    '',
+  ];
 }
 
 main().catch((error: unknown) => {

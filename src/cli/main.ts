@@ -1,16 +1,20 @@
 #!/usr/bin/env node
-// lockbridge run | check-config --config FILE
+// lockbridge run | check-config | api-key --config FILE
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { Bridge } from '../app/bridge.ts';
 import { ConfigError, checkConfigCommand, loadConfig, resolveConfigPath } from '../config/load.ts';
 import { createLogger } from '../log/logger.ts';
+import { API_KEY_USAGE, apiKeyCommand } from './api-key.ts';
 
 const USAGE = `usage: lockbridge run --config FILE
        lockbridge check-config --config FILE
+${API_KEY_USAGE.replace('usage: ', '       ')}
 The config path may also come from LOCKBRIDGE_CONFIG.`;
 
 async function main(argv: string[]): Promise<number> {
+  // Commands with options of their own parse their arguments themselves.
+  if (argv[0] === 'api-key') return apiKeyCommand(argv.slice(1), process.env, (line) => console.log(line));
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,

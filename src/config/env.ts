@@ -3,13 +3,13 @@
 // The list of keys comes from the schema itself, so a new setting gets its variable for free.
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { logSchema, mqttSchema, outboxSchema, reconcilerSchema, timingSchema } from './schema.ts';
+import { httpSchema, logSchema, mqttSchema, outboxSchema, reconcilerSchema, timingSchema } from './schema.ts';
 
 const PREFIX = 'LOCKBRIDGE_';
 /** Not a setting: the path of the file itself (resolveConfigPath). */
 const CONFIG_PATH_VARIABLE = 'LOCKBRIDGE_CONFIG';
 
-type Kind = 'string' | 'number' | 'boolean';
+type Kind = 'string' | 'number' | 'boolean' | 'mapping';
 
 interface Overridable {
   section: string | null;
@@ -23,6 +23,7 @@ const SECTIONS: Record<string, z.ZodObject> = {
   timing: timingSchema,
   reconciler: reconcilerSchema,
   outbox: outboxSchema,
+  http: httpSchema,
 };
 
 /** The schema type under optional() / default() wrappers. */
@@ -31,6 +32,7 @@ function kindOf(schema: z.ZodType): Kind {
   while (inner instanceof z.ZodOptional || inner instanceof z.ZodDefault) inner = inner.unwrap() as z.ZodType;
   if (inner instanceof z.ZodNumber) return 'number';
   if (inner instanceof z.ZodBoolean) return 'boolean';
+  if (inner instanceof z.ZodObject) return 'mapping';
   return 'string';
 }
 
@@ -39,10 +41,13 @@ const OVERRIDABLE: ReadonlyMap<string, Overridable> = new Map([
   [`${PREFIX}GATEWAY_ID`, { section: null, key: 'gateway_id', kind: 'string' }],
   [`${PREFIX}DATA_DIR`, { section: null, key: 'data_dir', kind: 'string' }],
   ...Object.entries(SECTIONS).flatMap(([section, schema]) =>
-    Object.entries(schema.shape).map(([key, field]): [string, Overridable] => [
-      `${PREFIX}${section}_${key}`.toUpperCase(),
-      { section, key, kind: kindOf(field as z.ZodType) },
-    ]),
+    Object.entries(schema.shape)
+      .map(([key, field]): [string, Overridable] => [
+        `${PREFIX}${section}_${key}`.toUpperCase(),
+        { section, key, kind: kindOf(field as z.ZodType) },
+      ])
+      // Only scalar keys: a mapping (http.tls) is set in the file.
+      .filter(([, target]) => target.kind !== 'mapping'),
   ),
 ]);
 

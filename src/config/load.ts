@@ -78,7 +78,35 @@ function resolvePaths(config: Config, base: string): Config {
   if (config.zigbee?.network_key_file !== undefined) {
     resolved.zigbee = { ...config.zigbee, network_key_file: abs(config.zigbee.network_key_file) };
   }
+  if (config.http?.tls !== undefined) {
+    const { cert_file, key_file } = config.http.tls;
+    resolved.http = { ...config.http, tls: { cert_file: abs(cert_file), key_file: abs(key_file) } };
+  }
+  if (config.webhooks !== undefined) {
+    resolved.webhooks = config.webhooks.map((w) => ({ ...w, secret_file: abs(w.secret_file) }));
+  }
   return resolved;
+}
+
+/**
+ * A webhook endpoint's signing secret from its secret_file: `whsec_` and base64, as Seam and Svix
+ * make them. The secret itself never appears in a message.
+ */
+export function readWebhookSecret(file: string, keyPath: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError([`${keyPath}: cannot read ${file} (${reason(error)})`]);
+  }
+  const secret = text.trim();
+  const body = secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : '';
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(body) || Buffer.from(body, 'base64').length < 16) {
+    throw new ConfigError([
+      `${keyPath}: ${file} does not hold a webhook secret (expected whsec_ and at least 16 bytes in base64)`,
+    ]);
+  }
+  return secret;
 }
 
 /** The MQTT password from mqtt.password_file, without the trailing newline editors add. */
@@ -105,13 +133,28 @@ function fileProblems(config: Config): string[] {
     if (!(error instanceof ConfigError)) throw error;
     problems.push(...error.problems);
   }
-  for (const key of ['ca_file', 'cert_file', 'key_file'] as const) {
-    const file = config.mqtt[key];
+  const readable: Array<[string, string | undefined]> = [
+    ...(['ca_file', 'cert_file', 'key_file'] as const).map((key): [string, string | undefined] => [
+      `mqtt.${key}`,
+      config.mqtt[key],
+    ]),
+    ['http.tls.cert_file', config.http?.tls?.cert_file],
+    ['http.tls.key_file', config.http?.tls?.key_file],
+  ];
+  for (const [keyPath, file] of readable) {
     if (file === undefined) continue;
     try {
       accessSync(file, constants.R_OK);
     } catch (error) {
-      problems.push(`mqtt.${key}: cannot read ${file} (${reason(error)})`);
+      problems.push(`${keyPath}: cannot read ${file} (${reason(error)})`);
+    }
+  }
+  for (const [index, webhook] of (config.webhooks ?? []).entries()) {
+    try {
+      readWebhookSecret(webhook.secret_file, `webhooks.${index}.secret_file`);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
     }
   }
   return problems;
@@ -161,6 +204,14 @@ function summary(path: string, config: Config, overrides: EnvOverrides): string[
     lines.push(
       `  zigbee: ${config.zigbee.adapter} on ${config.zigbee.port}, channel ${config.zigbee.channel}`,
     );
+  }
+  if (config.http) {
+    const scheme = config.http.tls ? 'https' : 'http';
+    const auth = config.http.auth ? 'API keys required' : 'no API keys (loopback only)';
+    lines.push(`  http: ${scheme}://${config.http.listen} (${auth})`);
+  }
+  if (config.webhooks && config.webhooks.length > 0) {
+    lines.push(`  webhooks: ${config.webhooks.map((w) => w.id).join(', ')}`);
   }
   if (overrides.applied.size > 0)
     lines.push(`  from the environment: ${[...overrides.applied.values()].join(', ')}`);

@@ -1,6 +1,8 @@
 // The configuration file's schema (docs/configuration.md). Every object is strict: a misspelt key
 // is an error, not a setting silently ignored. Each section may be left out and gets its defaults.
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { isLoopback, parseListen } from './listen.ts';
 
 const MQTT_PROTOCOLS = new Set(['mqtt:', 'mqtts:', 'ws:', 'wss:']);
 
@@ -153,24 +155,34 @@ const serialLock = z.strictObject({
   }),
 });
 
+/** A refinement of a list: no two entries with the same `key`; `describe` words the repeat. */
+function unique<T>(
+  key: (entry: T) => string,
+  field: string,
+  describe: (value: string, first: number) => string,
+) {
+  return (list: T[], ctx: z.RefinementCtx) => {
+    const firstIndex = new Map<string, number>();
+    list.forEach((entry, index) => {
+      const value = key(entry);
+      const first = firstIndex.get(value);
+      if (first === undefined) firstIndex.set(value, index);
+      else ctx.addIssue({ code: 'custom', path: [index, field], message: describe(value, first) });
+    });
+  };
+}
+
 const locks = z
   .array(z.discriminatedUnion('driver', [simulatedLock, serialLock]))
   .default([])
-  .superRefine((list, ctx) => {
-    // Names identify locks to people and, for simulated locks, derive their serial numbers.
-    const firstIndex = new Map<string, number>();
-    list.forEach((lock, index) => {
-      const first = firstIndex.get(lock.name);
-      if (first === undefined) firstIndex.set(lock.name, index);
-      else {
-        ctx.addIssue({
-          code: 'custom',
-          path: [index, 'name'],
-          message: `duplicate lock name "${lock.name}" (also locks.${first}.name)`,
-        });
-      }
-    });
-  });
+  // Names identify locks to people and, for simulated locks, derive their serial numbers.
+  .superRefine(
+    unique(
+      (lock) => lock.name,
+      'name',
+      (name, first) => `duplicate lock name "${name}" (also locks.${first}.name)`,
+    ),
+  );
 
 const ieeeAddress = z
   .string()
@@ -208,6 +220,82 @@ export const zigbeeSchema = z.strictObject({
   devices: z.record(ieeeAddress, zigbeeDeviceQuirks).default({}),
 });
 
+const tlsFiles = z.strictObject({ cert_file: path, key_file: path });
+
+const listen = z
+  .string()
+  .refine((value) => parseListen(value) !== null, 'expected HOST:PORT, such as 127.0.0.1:8080 or [::1]:8080');
+
+/** Seam's HTTP API, the web console and the event stream; absent: no HTTP server at all. */
+export const httpSchema = z
+  .strictObject({
+    listen: listen.default('127.0.0.1:8080'),
+    auth: z.boolean().default(true),
+    tls: tlsFiles.optional(),
+    console: z.boolean().default(true),
+    max_body_bytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(16 * 1024 * 1024)
+      .default(64 * 1024),
+    rate_limit_per_minute: positiveInt.default(600),
+    rate_limit_burst: positiveInt.default(60),
+    request_timeout_s: z.number().positive().max(3600).default(30),
+    max_streams: positiveInt.default(16),
+    stream_keepalive_s: z.number().positive().max(300).default(15),
+  })
+  .superRefine((http, ctx) => {
+    const address = parseListen(http.listen);
+    if (!http.auth && address !== null && !isLoopback(address.host)) {
+      // Anyone who can reach the port could unlock the doors.
+      ctx.addIssue({
+        code: 'custom',
+        path: ['auth'],
+        message: `may be false only when listening on a loopback address, not on ${address.host}`,
+      });
+    }
+  });
+
+const webhookUrl = z.string().refine((value) => {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}, 'expected an http:// or https:// URL');
+
+/** A webhook endpoint's id names its delivery cursor: given, or derived from its URL. */
+export const webhookIdOf = (url: string): string =>
+  createHash('sha256').update(url).digest('hex').slice(0, 12);
+
+const webhookEndpoint = z
+  .strictObject({
+    id: z
+      .string()
+      .regex(/^[a-z0-9_-]{1,64}$/, 'expected 1 to 64 characters from a-z, 0-9, "_" and "-"')
+      .optional(),
+    url: webhookUrl,
+    secret_file: path,
+    event_types: z
+      .array(z.string().regex(/^[a-z_]+(\.[a-z_]+)+$/, 'expected an event type such as lock.unlocked'))
+      .min(1)
+      .optional(),
+    timeout_s: z.number().positive().max(300).default(10),
+    retry_base_ms: positiveInt.default(1000),
+    retry_max_ms: positiveInt.default(300_000),
+  })
+  .transform((endpoint) => ({ ...endpoint, id: endpoint.id ?? webhookIdOf(endpoint.url) }));
+
+const webhooks = z.array(webhookEndpoint).superRefine(
+  unique(
+    (endpoint) => endpoint.id,
+    'id',
+    (id, first) => `duplicate webhook id "${id}" (also webhooks.${first}): give each endpoint its own id`,
+  ),
+);
+
 export const configSchema = z.strictObject({
   gateway_id: z
     .string()
@@ -223,6 +311,8 @@ export const configSchema = z.strictObject({
   outbox: outboxSchema.prefault({}),
   locks,
   zigbee: zigbeeSchema.optional(),
+  http: httpSchema.optional(),
+  webhooks: webhooks.optional(),
 });
 
 /** The configuration with every default applied. */
@@ -231,3 +321,5 @@ export type LockConfig = Config['locks'][number];
 export type SimulatedLockConfig = Extract<LockConfig, { driver: 'simulated' }>;
 export type SerialLockConfig = Extract<LockConfig, { driver: 'serial' }>;
 export type ZigbeeConfig = NonNullable<Config['zigbee']>;
+export type HttpConfig = NonNullable<Config['http']>;
+export type WebhookConfig = NonNullable<Config['webhooks']>[number];

@@ -84,7 +84,7 @@ function recordSlot(
   // Nothing new about the slot: nothing to write (a full read of a lock in step costs no writes).
   const unchanged = slot === current || (current === undefined && isPlainEmpty(slot));
   if (!unchanged) ctx.changes.slot(deviceId, slot);
-  if (change) applyChange(ctx, deviceId, change);
+  if (change) applyChange(ctx, change);
 }
 
 /** A live managed code with this PIN that no slot holds or is being written. */
@@ -95,7 +95,7 @@ function homelessCode(ctx: ReconcileContext, deviceId: string, pin: string): str
     .find((code) => code.code === pin && !placed.has(code.access_code_id))?.access_code_id;
 }
 
-function applyChange(ctx: ReconcileContext, deviceId: string, change: ObservationChange): void {
+function applyChange(ctx: ReconcileContext, change: ObservationChange): void {
   const now = ctx.now();
   switch (change.kind) {
     case 'owned_changed': {

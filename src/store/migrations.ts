@@ -151,6 +151,18 @@ const MIGRATIONS: string[] = [
   ALTER TABLE slots DROP COLUMN confirmed;
   CREATE INDEX access_codes_waiting ON access_codes(device_id) WHERE pending_since IS NOT NULL;
   `,
+  // 6: API keys for the HTTP API: a salted scrypt hash of each, never the key itself
+  `
+  CREATE TABLE api_keys (
+    key_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    salt BLOB NOT NULL,
+    hash BLOB NOT NULL,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER,
+    last_used_at INTEGER
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { AccessCodeRepository } from './access-codes.ts';
 import { ActionAttemptRepository } from './action-attempts.ts';
+import { ApiKeyRepository } from './api-keys.ts';
 import { openDatabase, STORE_FILE } from './database.ts';
 import { DeviceRepository } from './devices.ts';
 import { EventLog } from './events.ts';
@@ -27,6 +28,8 @@ export class Store {
   /** The retained state of public objects, waiting for the transport that publishes it. */
   readonly retained: RetainedOutbox;
   readonly meta: MetaRepository;
+  /** Hashes of the HTTP API's keys. */
+  readonly apiKeys: ApiKeyRepository;
 
   private constructor(
     private readonly db: DatabaseSync,
@@ -43,6 +46,7 @@ export class Store {
     this.events = new EventLog(db, this.tx, gatewayId);
     this.retained = new RetainedOutbox(db, this.tx);
     this.meta = new MetaRepository(db);
+    this.apiKeys = new ApiKeyRepository(db);
   }
 
   static open(dataDir: string, gatewayId: string): Store {

@@ -1,4 +1,4 @@
-// A transport carries the API and the bridge's events to the outside (MQTT today, HTTP next). The
+// A transport carries the API and the bridge's events to the outside (MQTT, HTTP, webhooks). The
 // bridge starts each one it is given with this context and stops it on shutdown; a transport
 // names its own topics or paths.
 import type { Logger } from 'pino';
@@ -14,6 +14,8 @@ export interface TransportContext {
   /** The latest state of every public object, for transports that keep retained state. */
   retained: RetainedFeed;
   log: Logger;
+  /** The transport's status() changed: the bridge publishes its info again. */
+  statusChanged: () => void;
 }
 
 export interface Transport {
@@ -26,4 +28,6 @@ export interface Transport {
   start(ctx: TransportContext): Promise<void>;
   /** Stops taking requests and delivering; what was not delivered waits in the store. */
   stop(): Promise<void>;
+  /** What an operator should see in bridge/info (a failing webhook endpoint, the HTTP URL). */
+  status?(): Record<string, unknown>;
 }

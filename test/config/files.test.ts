@@ -18,6 +18,12 @@ describe('shipped configuration files', () => {
       cert_file: '/etc/lockbridge/client.pem',
       key_file: '/etc/lockbridge/client.key',
     });
+    expect(config.http).toMatchObject({
+      listen: '127.0.0.1:8080',
+      auth: true,
+      tls: { key_file: '/etc/lockbridge/tls.key' },
+    });
+    expect(config.webhooks?.map((w) => w.id)).toEqual(['cloud']);
   });
 
   it('demo.yaml runs an embedded broker with three simulated locks, its store in the checkout', () => {
@@ -26,6 +32,7 @@ describe('shipped configuration files', () => {
     expect(config.mqtt).toMatchObject({ url: 'embedded', embedded_port: 1883, include_codes: false });
     expect(config.log).toEqual({ level: 'info', pretty: true });
     expect(config.timing).toMatchObject({ retry_base_ms: 500, retry_max_ms: 10000 });
+    expect(config.http).toMatchObject({ listen: '127.0.0.1:8080', auth: true, console: true });
     expect(
       config.locks.map((l) =>
         l.driver === 'simulated' ? [l.name, l.simulated.slots, l.simulated.serial_number] : [l.name],
@@ -46,5 +53,7 @@ describe('docs/configuration.md', () => {
     const [minimal, full] = examples.map((text, i) => loadConfig(files.write(`example-${i}.yaml`, text), {}));
     expect(minimal!.locks).toEqual([]);
     expect(full!.zigbee?.adapter).toBe('zstack');
+    expect(full!.http?.tls).toBeDefined();
+    expect(full!.webhooks).toHaveLength(1);
   });
 });

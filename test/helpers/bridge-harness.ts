@@ -9,6 +9,7 @@ import type { LockModelOptions } from '../../drivers/simulated/lock-model.ts';
 import { SimulatedDriver } from '../../drivers/simulated/simulated-driver.ts';
 import type { SimulatedLock } from '../../drivers/simulated/simulated-lock.ts';
 import { Bridge } from '../../src/app/bridge.ts';
+import { transportsFromConfig } from '../../src/app/transports-from-config.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { createLogger } from '../../src/log/logger.ts';
@@ -105,7 +106,10 @@ export class Harness {
       config: this.config,
       log: logger,
       ...(this.driver ? { drivers: [this.driver] } : {}),
-      ...(this.options.brokerUrl === undefined ? { transports: [] } : {}),
+      // Without a broker: the other transports the YAML names (HTTP, webhooks), if any.
+      ...(this.options.brokerUrl === undefined
+        ? { transports: (deps) => transportsFromConfig(this.config, deps).filter((t) => t.name !== 'mqtt') }
+        : {}),
       clockBackground: false,
       syncProbe: this.options.syncProbe ?? (async () => true),
       ...(this.options.now ? { now: this.options.now } : {}),

@@ -16,7 +16,7 @@ import { id, instant, parseParams, pin, requestId } from '../validation.ts';
 
 const windowFields = { starts_at: instant.optional(), ends_at: instant.optional() };
 
-const createSchema = z.strictObject({
+export const createSchema = z.strictObject({
   request_id: requestId,
   device_id: id,
   code: pin.optional(),
@@ -28,7 +28,7 @@ const createSchema = z.strictObject({
   is_one_time_use: z.boolean().optional(),
 });
 
-const updateSchema = z.strictObject({
+export const updateSchema = z.strictObject({
   request_id: requestId,
   access_code_id: id,
   name: z.string().max(256).nullable().optional(),
@@ -39,8 +39,8 @@ const updateSchema = z.strictObject({
   is_one_time_use: z.boolean().optional(),
 });
 
-const getSchema = z.strictObject({ request_id: requestId, access_code_id: id });
-const listSchema = z
+export const getSchema = z.strictObject({ request_id: requestId, access_code_id: id });
+export const listSchema = z
   .strictObject({
     request_id: requestId,
     device_id: id.optional(),

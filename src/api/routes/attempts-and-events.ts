@@ -6,10 +6,10 @@ import type { ApiContext } from '../context.ts';
 import { actionAttemptNotFound } from '../errors.ts';
 import { id, instant, parseParams, requestId } from '../validation.ts';
 
-const attemptParams = z.strictObject({ request_id: requestId, action_attempt_id: id });
+export const attemptParams = z.strictObject({ request_id: requestId, action_attempt_id: id });
 
 const eventType = z.enum(EVENT_TYPES);
-const eventsParams = z.strictObject({
+export const eventsParams = z.strictObject({
   request_id: requestId,
   since: instant,
   device_id: id.optional(),

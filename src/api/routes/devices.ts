@@ -14,8 +14,8 @@ import type { ActuationOutcome, ApiContext } from '../context.ts';
 import { deviceNotFound } from '../errors.ts';
 import { id, parseParams, requestId } from '../validation.ts';
 
-const noParams = z.strictObject({ request_id: requestId });
-const deviceParams = z.strictObject({ request_id: requestId, device_id: id });
+export const noParams = z.strictObject({ request_id: requestId });
+export const deviceParams = z.strictObject({ request_id: requestId, device_id: id });
 
 export function listDevices(ctx: ApiContext, params: unknown) {
   parseParams(noParams, params);

@@ -17,8 +17,8 @@ import type { ApiContext } from '../context.ts';
 import { accessCodeNotFound, deviceNotFound } from '../errors.ts';
 import { id, parseParams, requestId } from '../validation.ts';
 
-const byDevice = z.strictObject({ request_id: requestId, device_id: id });
-const byCode = z.strictObject({ request_id: requestId, access_code_id: id });
+export const byDevice = z.strictObject({ request_id: requestId, device_id: id });
+export const byCode = z.strictObject({ request_id: requestId, access_code_id: id });
 
 function findUnmanaged(ctx: ApiContext, params: unknown): UnmanagedCode {
   const p = parseParams(byCode, params);

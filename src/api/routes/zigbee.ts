@@ -14,13 +14,13 @@ import type { ApiContext, NetworkControl } from '../context.ts';
 import { ApiError, deviceNotFound, invalidField } from '../errors.ts';
 import { id, parseParams, requestId } from '../validation.ts';
 
-const permitParams = z.strictObject({
+export const permitParams = z.strictObject({
   request_id: requestId,
   seconds: z.number().int().min(0).max(254),
   device_id: id.optional(),
 });
 
-const removeParams = z.strictObject({
+export const removeParams = z.strictObject({
   request_id: requestId,
   device_id: id,
   force: z.boolean().optional(),
