@@ -10,6 +10,7 @@ export type ApiErrorType =
   | 'device_offline'
   | 'zigbee_not_configured'
   | 'zigbee_unavailable'
+  | 'storage_unavailable'
   | 'internal_error';
 
 export class ApiError extends Error {

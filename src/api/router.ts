@@ -1,6 +1,7 @@
 // The transport-agnostic API: a route and a raw payload in, a response body out. A request is
 // answered only after its transaction committed, and a request_id answered in the last 24 h gets
 // the stored response instead of running again.
+import { isStorageError } from '../store/storage-health.ts';
 import type { ApiContext } from './context.ts';
 import { ApiError, invalidField } from './errors.ts';
 import type { RequestHandler } from './request-handler.ts';
@@ -101,12 +102,19 @@ function parsePayload(payload: Buffer): Parsed {
 }
 
 function errorResponse(ctx: ApiContext, route: string, error: unknown, requestId: string): Body {
+  const storage = !(error instanceof ApiError) && isStorageError(error);
   const apiError =
     error instanceof ApiError
       ? error
-      : new ApiError('internal_error', 'The bridge failed to handle the request.');
-  if (error instanceof ApiError) {
-    ctx.log.info({ route, request_id: requestId, error_type: error.type }, 'request refused');
+      : storage
+        ? new ApiError(
+            'storage_unavailable',
+            'The bridge cannot write to its store (the disk is full or read-only): nothing was changed. Try again once it is fixed.',
+          )
+        : new ApiError('internal_error', 'The bridge failed to handle the request.');
+  if (error instanceof ApiError || storage) {
+    // A storage outage is logged once, by the store's health, not once a request.
+    ctx.log.info({ route, request_id: requestId, error_type: apiError.type }, 'request refused');
   } else {
     ctx.log.error({ route, request_id: requestId, err: error }, 'request failed');
   }

@@ -14,6 +14,11 @@ export interface BridgeInfoSources {
   transports?: readonly Transport[];
 }
 
+function storageInfo(store: Store) {
+  const { writable, since, reason } = store.health.status;
+  return { writable, since: since === null ? null : iso(since), reason };
+}
+
 export function bridgeInfo(sources: BridgeInfoSources) {
   const clock = sources.clock.status();
   return {
@@ -22,6 +27,8 @@ export function bridgeInfo(sources: BridgeInfoSources) {
     started_at: iso(sources.startedAt),
     device_count: sources.store.devices.list().length,
     store_size_bytes: sources.store.sizeBytes(),
+    // Whether the store can write (a full or read-only disk): requests are refused meanwhile.
+    storage: storageInfo(sources.store),
     node_version: process.version,
     clock: {
       trusted: clock.trusted,

@@ -14,6 +14,7 @@ import { attemptFailed } from '../core/action-attempt.ts';
 import { LockRegistry } from '../devices/lock-registry.ts';
 import type { ReconcileContext } from '../reconciler/context.ts';
 import { Reconciler } from '../reconciler/reconciler.ts';
+import { isStorageError } from '../store/storage-health.ts';
 import { Store } from '../store/store.ts';
 import type { Transport } from '../transports/transport.ts';
 import { bridgeInfo } from './bridge-info.ts';
@@ -22,6 +23,8 @@ import { networkControl } from './network-control.ts';
 import { type TransportDeps, transportsFromConfig } from './transports-from-config.ts';
 
 const HOUR_MS = 60 * 60 * 1000;
+/** How often a store opened read-only checks whether the disk takes writes again. */
+const READ_ONLY_PROBE_MS = 10_000;
 
 export interface BridgeOptions {
   config: Config;
@@ -45,6 +48,8 @@ export interface BridgeOptions {
    * Without it the bridge runs on without that driver's locks.
    */
   onRestartNeeded?: (reason: string) => void;
+  /** How often a store opened read-only checks whether the disk takes writes again (tests shorten it). */
+  readOnlyProbeMs?: number;
 }
 
 export class Bridge {
@@ -55,6 +60,9 @@ export class Bridge {
   readonly registry: LockRegistry;
   readonly clock: ClockKeeper;
   private maintenance: NodeJS.Timeout | null = null;
+  private readOnlyProbe: NodeJS.Timeout | null = null;
+  private readonly restartNeeded: ((reason: string) => void) | undefined;
+  private readonly readOnlyProbeMs: number;
   private readonly startedAt: number;
   private readonly version: string;
   private readonly log: Logger;
@@ -70,6 +78,8 @@ export class Bridge {
   ) {
     const now = options.now ?? Date.now;
     this.now = now;
+    this.restartNeeded = options.onRestartNeeded;
+    this.readOnlyProbeMs = options.readOnlyProbeMs ?? READ_ONLY_PROBE_MS;
     this.log = options.log;
     this.startedAt = now();
     this.version = options.version ?? process.env.npm_package_version ?? 'unknown';
@@ -137,11 +147,14 @@ export class Bridge {
   private async boot(): Promise<void> {
     const { store, config } = this;
     // Before anything is appended, so that no consumer misses an event of this run.
-    store.events.declareConsumers(this.transports.flatMap((t) => t.eventConsumers));
+    this.watchStorage();
+    // On a full or read-only disk the bridge still comes up: it answers storage_unavailable to
+    // what would write, keeps locks' reports in memory, and catches up when the store writes again.
+    this.tolerate(() => store.events.declareConsumers(this.transports.flatMap((t) => t.eventConsumers)));
     await this.clock.start();
-    this.registry.markAllOffline();
-    this.failInterruptedDoorActions();
-    this.runMaintenance();
+    this.tolerate(() => this.registry.markAllOffline());
+    this.tolerate(() => this.failInterruptedDoorActions());
+    this.tolerate(() => this.runMaintenance());
     this.maintenance = setInterval(() => this.runMaintenance(), HOUR_MS);
     this.maintenance.unref();
     this.publishInfo();
@@ -160,6 +173,42 @@ export class Bridge {
     }
     this.reconciler.wakeAll();
     this.log.info({ gateway_id: config.gateway_id, devices: store.devices.list().length }, 'ready');
+  }
+
+  /** A write at start that may wait for a store that can't write (its health says so, once). */
+  private tolerate(write: () => void): void {
+    try {
+      write();
+    } catch (error) {
+      if (!isStorageError(error)) throw error;
+    }
+  }
+
+  /** Once an outage: says so, and catches up when the store writes again. */
+  private watchStorage(): void {
+    this.store.health.onChange((status) => {
+      if (!status.writable) {
+        this.log.error(
+          { reason: status.reason },
+          'the store cannot write (disk full or read-only?): requests that change anything are refused with storage_unavailable, lock reports wait in memory',
+        );
+      } else {
+        this.log.info('the store writes again: catching up');
+        this.store.keepReserve();
+        this.registry.reports.flush();
+        this.reconciler.wakeAll();
+      }
+      this.publishInfo();
+    });
+    if (!this.store.readOnly) return;
+    // Opened read-only: it can only write again after a restart, once the disk takes writes.
+    this.readOnlyProbe = setInterval(() => {
+      if (!this.store.dataDirWritable()) return;
+      if (this.readOnlyProbe) clearInterval(this.readOnlyProbe);
+      this.log.warn('the disk takes writes again: restarting to open the store for writing');
+      this.restartNeeded?.('the store was opened read-only and the disk takes writes again');
+    }, this.readOnlyProbeMs);
+    this.readOnlyProbe.unref();
   }
 
   /**
@@ -211,6 +260,8 @@ export class Bridge {
 
   async stop(): Promise<void> {
     if (this.maintenance) clearInterval(this.maintenance);
+    if (this.readOnlyProbe) clearInterval(this.readOnlyProbe);
+    this.registry.stop();
     this.clock.stop();
     await this.reconciler.stop();
     for (const driver of this.drivers) await driver.stop();

@@ -10,6 +10,7 @@ import type { EventDraft } from '../core/events.ts';
 import type { Transition } from '../core/lifecycle.ts';
 import type { ObservedSlot } from '../core/slot.ts';
 import type { UnmanagedChange } from '../core/unmanaged-code.ts';
+import { isStorageError } from '../store/storage-health.ts';
 import type { Store } from '../store/store.ts';
 import type { TxOptions } from '../store/transaction.ts';
 import { accessCodeView } from '../views/access-code-view.ts';
@@ -127,8 +128,14 @@ export class Changes {
     if (events.length > 0) this.write(() => this.appendEvents(events));
   }
 
+  /** Never refused: while the store can't write, the info goes out from memory (it says why). */
   bridgeInfo(info: object): void {
-    this.write(() => this.store.retained.put('bridge_info', '', info));
+    try {
+      this.write(() => this.store.retained.put('bridge_info', '', info));
+    } catch (error) {
+      if (!isStorageError(error)) throw error;
+      this.store.retained.putInMemory('bridge_info', '', info);
+    }
   }
 
   /** On its own, a change is group-committed; inside a request's transaction it joins that one. */

@@ -3,6 +3,7 @@
 // so a Pi that reboots into the past does not expire or program codes on a wrong date.
 import type { Logger } from 'pino';
 import type { WindowPolicy } from '../core/time-window.ts';
+import { isStorageError } from '../store/storage-health.ts';
 import type { Store } from '../store/store.ts';
 import { clockFloor } from './clock-floor.ts';
 import { kernelClockSynchronised } from './clock-sync.ts';
@@ -87,7 +88,12 @@ export class ClockKeeper {
   private async check(): Promise<ClockStatus> {
     const status = await this.trust.evaluate();
     if (status.trusted && status.now > (this.newestSeen() ?? 0)) {
-      this.options.store.tx.run(() => this.options.store.meta.set(NEWEST_SEEN, String(status.now)));
+      try {
+        this.options.store.tx.run(() => this.options.store.meta.set(NEWEST_SEEN, String(status.now)));
+      } catch (error) {
+        // A store that can't write (it says so itself): the floor moves on once it can.
+        if (!isStorageError(error)) throw error;
+      }
     }
     return status;
   }

@@ -21,6 +21,7 @@ import {
   recordLockState,
   recordWrongCode,
 } from './lock-reports.ts';
+import { ReportQueue } from './report-queue.ts';
 
 /** Who acts on what a lock says about its slots (the reconciler). */
 export interface LockObserver {
@@ -36,10 +37,17 @@ export interface LockObserver {
 export class LockRegistry {
   private readonly locks = new Map<string, LockHandle>();
 
+  /** Reports wait here while the store can't write. */
+  readonly reports: ReportQueue;
+  /** Locks that answer now (the log says each going offline once). */
+  private readonly answering = new Set<string>();
+
   constructor(
     private readonly ctx: DevicesContext,
     private readonly observer: LockObserver,
-  ) {}
+  ) {
+    this.reports = new ReportQueue(ctx.log);
+  }
 
   /** At start nothing is known to answer: every device is offline until its driver says otherwise. */
   markAllOffline(): void {
@@ -61,46 +69,56 @@ export class LockRegistry {
     return { online, offline: this.locks.size - online };
   }
 
-  attach(lock: LockHandle): string {
+  /** A driver reaches a lock: it gets (or finds) its device, and its reports are listened to. */
+  attach(lock: LockHandle): void {
+    // A new lock needs its device written: on a full disk that waits, like any report.
+    this.reports.record(() => this.adopt(lock));
+  }
+
+  stop(): void {
+    this.reports.stop();
+  }
+
+  private adopt(lock: LockHandle): void {
     const { ctx, observer } = this;
+    const report = (write: () => void) => this.reports.record(write);
     const deviceId = ctx.changes.deviceSeen(lock.identity, lock.driver, lock.name).device_id;
     this.locks.set(deviceId, lock);
     observer.attached(deviceId, lock);
     ctx.log.info({ device_id: deviceId, driver: lock.driver, name: lock.name }, 'lock attached');
 
     const online = (caps: LockCapabilities) => {
-      changeDevice(ctx, deviceId, (device) => connected(device, caps));
+      report(() => changeDevice(ctx, deviceId, (device) => connected(device, caps)));
+      this.answering.add(deviceId);
       ctx.log.info({ device_id: deviceId }, 'lock online');
       observer.connected(deviceId);
     };
     lock.on('online', online);
     lock.on('offline', (reason) => {
-      let wasOnline = false;
-      changeDevice(ctx, deviceId, (device) => {
-        wasOnline = device.online;
-        return disconnected(device, reason);
-      });
-      if (wasOnline) ctx.log.warn({ device_id: deviceId, reason }, 'lock offline');
+      // Said once an outage, however often the driver repeats it.
+      if (this.answering.delete(deviceId)) ctx.log.warn({ device_id: deviceId, reason }, 'lock offline');
+      report(() => changeDevice(ctx, deviceId, (device) => disconnected(device, reason)));
     });
     lock.on('rebooted', (factoryReset) => {
       ctx.log.warn({ device_id: deviceId, factory_reset: factoryReset }, 'lock rebooted; reading its slots');
       observer.rebooted(deviceId, factoryReset);
     });
     lock.on('added', () => {
-      changeDevice(ctx, deviceId, added);
+      report(() => changeDevice(ctx, deviceId, added));
       ctx.log.info({ device_id: deviceId }, 'lock joined its network');
     });
     lock.on('removed', (reason) => {
-      changeDevice(ctx, deviceId, (device) => removed(device, reason));
+      report(() => changeDevice(ctx, deviceId, (device) => removed(device, reason)));
       ctx.log.warn({ device_id: deviceId, reason }, 'lock left its network; its codes stay in the store');
     });
     lock.on('slot_changed', (slot, reading) => observer.slotChanged(deviceId, slot, reading));
-    lock.on('code_used', (slot, result) => recordCodeUsed(ctx, deviceId, slot, result));
-    lock.on('wrong_code', (attempts) => recordWrongCode(ctx, deviceId, attempts));
-    lock.on('lock_state', (state, source, slot) => recordLockState(ctx, deviceId, state, source, slot));
-    lock.on('battery', (level) => recordBattery(ctx, deviceId, level));
-    lock.on('door_state', (door) => recordDoor(ctx, deviceId, door));
+    lock.on('code_used', (slot, result) => report(() => recordCodeUsed(ctx, deviceId, slot, result)));
+    lock.on('wrong_code', (attempts) => report(() => recordWrongCode(ctx, deviceId, attempts)));
+    lock.on('lock_state', (state, source, slot) =>
+      report(() => recordLockState(ctx, deviceId, state, source, slot)),
+    );
+    lock.on('battery', (level) => report(() => recordBattery(ctx, deviceId, level)));
+    lock.on('door_state', (door) => report(() => recordDoor(ctx, deviceId, door)));
     if (lock.online && lock.capabilities) online(lock.capabilities);
-    return deviceId;
   }
 }

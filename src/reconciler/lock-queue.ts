@@ -22,6 +22,8 @@ export interface LockQueueOptions {
   now: () => number;
   log: Pick<Logger, 'error' | 'info' | 'debug'>;
   random?: () => number;
+  /** Failures someone else reports once (a store that can't write): logged at debug only. */
+  expected?: (error: unknown) => boolean;
 }
 
 /** setTimeout's largest delay. */
@@ -46,6 +48,8 @@ interface Entry {
   timer: NodeJS.Timeout | null;
   /** Steps that threw in a row. */
   failures: number;
+  /** The first of them was logged at error (its recovery is then logged too). */
+  failureLogged: boolean;
 }
 
 export class LockQueue {
@@ -91,7 +95,7 @@ export class LockQueue {
   private entry(key: string): Entry {
     let entry = this.entries.get(key);
     if (!entry) {
-      entry = { dirty: false, running: null, timer: null, failures: 0 };
+      entry = { dirty: false, running: null, timer: null, failures: 0, failureLogged: false };
       this.entries.set(key, entry);
     }
     return entry;
@@ -108,8 +112,11 @@ export class LockQueue {
           if (this.stopped) break;
           const result = await this.step(key);
           if (entry.failures > 0) {
-            this.options.log.info({ key, failures: entry.failures }, 'reconcile step works again');
+            const line = { key, failures: entry.failures };
+            if (entry.failureLogged) this.options.log.info(line, 'reconcile step works again');
+            else this.options.log.debug(line, 'reconcile step works again');
             entry.failures = 0;
+            entry.failureLogged = false;
           }
           if (result.again) entry.dirty = true;
           lookAt = result.again ? null : this.notPast(result.lookAt);
@@ -118,9 +125,11 @@ export class LockQueue {
           const delay = backoffDelay(entry.failures, this.options.backoff, this.options.random);
           const fields = { key, err: error, failures: entry.failures, retry_in_ms: delay };
           // Once per condition: the journal at 3 a.m. should say it once, not every retry.
-          if (entry.failures === 1)
+          const expected = this.options.expected?.(error) ?? false;
+          if (entry.failures === 1 && !expected) {
             this.options.log.error(fields, 'reconcile step failed; retrying with backoff');
-          else this.options.log.debug(fields, 'reconcile step failed again');
+            entry.failureLogged = true;
+          } else this.options.log.debug(fields, 'reconcile step failed again');
           lookAt = this.options.now() + delay;
         } finally {
           release();

@@ -6,6 +6,7 @@ import { DriverError, type LockHandle } from '../../drivers/driver.ts';
 import { DeadlineTimer } from '../clock/deadline-timer.ts';
 import { resume } from '../core/lifecycle.ts';
 import type { SlotReading } from '../core/slot.ts';
+import { isStorageError } from '../store/storage-health.ts';
 import type { ReconcileContext } from './context.ts';
 import { type DoorAction, LockMemory } from './lock-memory.ts';
 import { LockQueue } from './lock-queue.ts';
@@ -30,7 +31,14 @@ export class Reconciler {
         const result = await reconcileLock(ctx, this.memory(deviceId));
         return { again: result.did !== 'nothing', lookAt: result.lookAt };
       },
-      { concurrency: maxParallelLocks, backoff: ctx.backoff, now: ctx.now, log: ctx.log },
+      {
+        concurrency: maxParallelLocks,
+        backoff: ctx.backoff,
+        now: ctx.now,
+        log: ctx.log,
+        // The store's health says once that it can't write; each lock need not say it too.
+        expected: isStorageError,
+      },
     );
     this.windows = new DeadlineTimer((now) => {
       try {
@@ -61,8 +69,13 @@ export class Reconciler {
   }
 
   slotChanged(deviceId: string, slot: number, reading: SlotReading | null): void {
-    if (reading) recordSlotReading(this.ctx, deviceId, reading);
-    else this.memory(deviceId).reads.some([slot]);
+    try {
+      if (reading) recordSlotReading(this.ctx, deviceId, reading);
+      else this.memory(deviceId).reads.some([slot]);
+    } catch (error) {
+      if (!isStorageError(error)) throw error;
+      this.memory(deviceId).reads.some([slot]); // read again once the store can write
+    }
     this.replan(deviceId);
     this.wake(deviceId);
   }
@@ -181,6 +194,19 @@ export class Reconciler {
    * reset every suspended code does (whatever refused them, the duplicate say, is gone).
    */
   private resumeSuspended(deviceId: string, all: boolean): void {
+    this.storing(() => this.resume(deviceId, all));
+  }
+
+  /** Writes that may wait for a store that can't write (its health says so once). */
+  private storing(write: () => void): void {
+    try {
+      write();
+    } catch (error) {
+      if (!isStorageError(error)) throw error;
+    }
+  }
+
+  private resume(deviceId: string, all: boolean): void {
     this.ctx.changes.transaction(() => {
       for (const code of this.ctx.store.codes.liveForDevice(deviceId)) {
         const unanswered = code.errors.some((e) => e.error_code === 'failed_to_set_on_device');

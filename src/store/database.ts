@@ -1,28 +1,97 @@
-// Opens the SQLite store: private files, WAL, synchronous FULL, migrations applied.
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+// Opens the SQLite store: private files, WAL, synchronous FULL, migrations applied. On a full or
+// read-only disk it still opens: first by giving back the reserve it keeps for that day, and if
+// even that is not enough, read-only, so the bridge comes up and answers.
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  rmSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { migrate } from './migrations.ts';
+import { isStorageError } from './storage-health.ts';
 
 export const STORE_FILE = 'lockbridge.db';
+/** Space kept in data_dir so the store can open (its -shm and WAL) after the disk filled up. */
+export const RESERVE_FILE = 'lockbridge.reserve';
+const RESERVE_BYTES = 1024 * 1024;
+
+export interface OpenedDatabase {
+  db: DatabaseSync;
+  /** Opened read-only (the disk refused even with the reserve given back); why, when so. */
+  readOnlyBecause: string | null;
+}
 
 /**
  * Creates data_dir 0700 and the store 0600 (also its -wal and -shm files: they hold PINs too).
  * null: an in-memory database with the same schema (tests).
  */
-export function openDatabase(dataDir: string | null): DatabaseSync {
+export function openDatabase(dataDir: string | null): OpenedDatabase {
   if (dataDir === null) {
     const db = new DatabaseSync(':memory:');
     db.exec('PRAGMA foreign_keys = ON');
     migrate(db);
-    return db;
+    return { db, readOnlyBecause: null };
   }
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  chmodSync(dataDir, 0o700);
-  const path = join(dataDir, STORE_FILE);
-  const previousUmask = process.umask(0o077);
   try {
-    const db = new DatabaseSync(path);
+    chmodSync(dataDir, 0o700);
+  } catch (error) {
+    // A read-only file system: nothing can widen the directory's mode there either.
+    if ((error as NodeJS.ErrnoException).code !== 'EROFS') throw error;
+  }
+  const path = join(dataDir, STORE_FILE);
+  try {
+    const db = openWritable(path);
+    keepReserve(dataDir);
+    return { db, readOnlyBecause: null };
+  } catch (error) {
+    if (!isStorageError(error) || !existsSync(path)) throw error;
+  }
+  // The disk is full: the reserve gives the store room to open (and the operator time to act).
+  try {
+    unlinkSync(join(dataDir, RESERVE_FILE));
+  } catch {
+    // none to give back (or the file system takes no change at all: then read-only, below)
+  }
+  try {
+    return { db: openWritable(path), readOnlyBecause: null };
+  } catch (error) {
+    if (!isStorageError(error)) throw error;
+    // Not even that (a read-only file system): read-only, without the locks a WAL needs, which is
+    // safe here since nothing else writes this store.
+    const db = new DatabaseSync(`file:${path}?immutable=1`, { readOnly: true });
+    return { db, readOnlyBecause: (error as Error).message };
+  }
+}
+
+/** Puts the reserve back when there is room (at open, and when the store writes again). */
+export function keepReserve(dataDir: string): void {
+  const file = join(dataDir, RESERVE_FILE);
+  if (existsSync(file)) return;
+  let fd: number | null = null;
+  try {
+    fd = openSync(file, 'w', 0o600);
+    writeSync(fd, Buffer.alloc(RESERVE_BYTES));
+    fsyncSync(fd);
+  } catch {
+    rmSync(file, { force: true }); // no room for it now: next time
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
+}
+
+function openWritable(path: string): DatabaseSync {
+  const previousUmask = process.umask(0o077);
+  let db: DatabaseSync | null = null;
+  try {
+    db = new DatabaseSync(path);
     db.exec('PRAGMA journal_mode = WAL');
     db.exec('PRAGMA synchronous = FULL');
     db.exec('PRAGMA foreign_keys = ON');
@@ -32,6 +101,9 @@ export function openDatabase(dataDir: string | null): DatabaseSync {
       if (existsSync(file)) chmodSync(file, 0o600);
     }
     return db;
+  } catch (error) {
+    db?.close(); // a connection that failed to set up must not keep its files open
+    throw error;
   } finally {
     process.umask(previousUmask);
   }

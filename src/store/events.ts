@@ -71,6 +71,7 @@ export class EventLog implements EventSource {
   private readonly nthAfterStmt: StatementSync;
   private readonly appended = new Listeners();
   private readonly cursors = new Map<string, EventCursor>();
+  private declared = new Set<string>();
 
   constructor(
     private readonly db: DatabaseSync,
@@ -139,20 +140,22 @@ export class EventLog implements EventSource {
    * happens from now on), and one no longer named is forgotten so it holds back no pruning.
    */
   declareConsumers(names: readonly string[]): void {
+    this.declared = new Set(names);
+    for (const name of this.cursors.keys()) if (!names.includes(name)) this.cursors.delete(name);
     this.tx.run(() => {
       const head = this.head();
       for (const { name } of this.consumerRows()) if (!names.includes(name)) this.dropConsumerStmt.run(name);
       for (const name of names) this.addConsumerStmt.run(name, head);
     });
-    for (const name of this.cursors.keys()) if (!names.includes(name)) this.cursors.delete(name);
   }
 
   /** A declared consumer's feed. */
   feed(name: string): EventFeed {
     let cursor = this.cursors.get(name);
     if (!cursor) {
-      const row = this.consumerRows().find((r) => r.name === name);
-      if (!row) throw new Error(`event consumer "${name}" was not declared`);
+      if (!this.declared.has(name)) throw new Error(`event consumer "${name}" was not declared`);
+      // Declared, with no row when the store could not write it (a full disk): from the newest event.
+      const row = this.consumerRows().find((r) => r.name === name) ?? { name, position: this.head() };
       cursor = new EventCursor(this, name, row.position, (position) =>
         this.moveConsumerStmt.run(position, name),
       );

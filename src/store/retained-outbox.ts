@@ -27,6 +27,9 @@ export interface RetainedFeed {
   onAppend(listener: () => void): () => void;
 }
 
+/** In-memory records take seqs above any the table will reach: they go out after the stored ones. */
+const IN_MEMORY_SEQ = 2 ** 52;
+
 export class RetainedOutbox implements RetainedFeed {
   private readonly deleteKey: StatementSync;
   private readonly insertStmt: StatementSync;
@@ -35,6 +38,9 @@ export class RetainedOutbox implements RetainedFeed {
   private readonly appended = new Listeners();
   /** Published rows not deleted yet: deleted together, once a turn of the event loop. */
   private readonly published = new Set<number>();
+  /** States that could not be stored (the disk is full): published from memory, by kind and id. */
+  private readonly inMemory = new Map<string, RetainedRecord>();
+  private nextMemorySeq = IN_MEMORY_SEQ;
 
   constructor(
     db: DatabaseSync,
@@ -50,9 +56,18 @@ export class RetainedOutbox implements RetainedFeed {
 
   /** Queues an object's state (null: it is gone); must run inside the transaction of the change. */
   put(kind: RetainedKind, id: string, object: object | null): void {
+    this.inMemory.delete(`${kind}:${id}`); // the stored state is newer
     this.deleteKey.run(kind, id);
     this.insertStmt.run(kind, id, object === null ? null : JSON.stringify(object));
     this.tx.afterCommit(() => this.appended.emit());
+  }
+
+  /** A state that must go out though the store can't write it (the bridge's info during an outage). */
+  putInMemory(kind: RetainedKind, id: string, object: object): void {
+    const key = `${kind}:${id}`;
+    this.inMemory.delete(key);
+    this.inMemory.set(key, { seq: this.nextMemorySeq++, kind, id, body: JSON.stringify(object) });
+    this.appended.emit();
   }
 
   peek(afterSeq: number, limit: number): RetainedRecord[] {
@@ -62,10 +77,12 @@ export class RetainedOutbox implements RetainedFeed {
       object_id: string;
       body: string | null;
     }>;
-    return rows
+    const stored = rows
       .filter((r) => !this.published.has(r.seq))
       .slice(0, limit)
       .map((r) => ({ seq: r.seq, kind: r.kind, id: r.object_id, body: r.body }));
+    const memory = [...this.inMemory.values()].filter((r) => r.seq > afterSeq);
+    return [...stored, ...memory].slice(0, limit);
   }
 
   /**
@@ -73,6 +90,10 @@ export class RetainedOutbox implements RetainedFeed {
    * is harmless for retained state.
    */
   acknowledge(seq: number): void {
+    if (seq >= IN_MEMORY_SEQ) {
+      for (const [key, record] of this.inMemory) if (record.seq === seq) this.inMemory.delete(key);
+      return;
+    }
     if (this.published.size === 0) setImmediate(() => this.deletePublished());
     this.published.add(seq);
   }

@@ -1,23 +1,26 @@
 // The store: one SQLite database and its repositories, sharing one transaction.
 
-import { statSync } from 'node:fs';
+import { rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { AccessCodeRepository } from './access-codes.ts';
 import { ActionAttemptRepository } from './action-attempts.ts';
 import { ApiKeyRepository } from './api-keys.ts';
-import { openDatabase, STORE_FILE } from './database.ts';
+import { keepReserve, type OpenedDatabase, openDatabase, STORE_FILE } from './database.ts';
 import { DeviceRepository } from './devices.ts';
 import { EventLog } from './events.ts';
 import { MetaRepository } from './meta.ts';
 import { RequestRepository } from './requests.ts';
 import { RetainedOutbox } from './retained-outbox.ts';
 import { SlotRepository } from './slots.ts';
+import { StorageHealth } from './storage-health.ts';
 import { Transactor } from './transaction.ts';
 import { UnmanagedCodeRepository } from './unmanaged-codes.ts';
 
 export class Store {
   readonly tx: Transactor;
+  /** Whether writes reach the store (a full or read-only disk makes them fail). */
+  readonly health = new StorageHealth();
   readonly devices: DeviceRepository;
   readonly codes: AccessCodeRepository;
   readonly slots: SlotRepository;
@@ -31,12 +34,23 @@ export class Store {
   /** Hashes of the HTTP API's keys. */
   readonly apiKeys: ApiKeyRepository;
 
+  /**
+   * Opened read-only because the disk refused writes even with the reserve given back: writes are
+   * refused until the bridge restarts on a disk it can write.
+   */
+  readonly readOnly: boolean;
+  private readonly db: DatabaseSync;
+
   private constructor(
-    private readonly db: DatabaseSync,
+    opened: OpenedDatabase,
     private readonly dataDir: string | null,
     gatewayId: string,
   ) {
-    this.tx = new Transactor(db, dataDir === null ? null : `${join(dataDir, STORE_FILE)}-wal`);
+    const db = opened.db;
+    this.db = db;
+    this.readOnly = opened.readOnlyBecause !== null;
+    if (opened.readOnlyBecause !== null) this.health.failed({ errcode: 8, errstr: opened.readOnlyBecause });
+    this.tx = new Transactor(db, dataDir === null ? null : `${join(dataDir, STORE_FILE)}-wal`, this.health);
     this.devices = new DeviceRepository(db);
     this.codes = new AccessCodeRepository(db, this.tx);
     this.slots = new SlotRepository(db, this.tx);
@@ -58,6 +72,24 @@ export class Store {
     return new Store(openDatabase(null), null, gatewayId);
   }
 
+  /** Puts back the space kept for opening on a full disk (once the store writes again). */
+  keepReserve(): void {
+    if (this.dataDir !== null) keepReserve(this.dataDir);
+  }
+
+  /** Whether data_dir takes a write now (probing a store opened read-only). */
+  dataDirWritable(): boolean {
+    if (this.dataDir === null) return true;
+    const probe = join(this.dataDir, '.write-probe');
+    try {
+      writeFileSync(probe, 'probe', { mode: 0o600 });
+      rmSync(probe, { force: true });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** Bytes on disk (database and WAL), for bridge/info. */
   sizeBytes(): number {
     if (this.dataDir === null) return 0;
@@ -75,7 +107,10 @@ export class Store {
 
   close(): void {
     if (!this.db.isOpen) return;
-    this.tx.close();
-    this.db.close();
+    try {
+      this.tx.close();
+    } finally {
+      this.db.close();
+    }
   }
 }

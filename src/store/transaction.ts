@@ -15,6 +15,7 @@
 // own so that one that fails undoes only itself, and are answered after its fsync.
 import { closeSync, fdatasync, fdatasyncSync, openSync } from 'node:fs';
 import type { DatabaseSync } from 'node:sqlite';
+import type { StorageHealth } from './storage-health.ts';
 
 export type Durability = boolean | 'soon';
 
@@ -53,6 +54,7 @@ export class Transactor {
   constructor(
     private readonly db: DatabaseSync,
     private readonly walPath: string | null,
+    private readonly health: StorageHealth,
   ) {}
 
   run<T>(work: () => T, options: TxOptions = {}): T {
@@ -71,20 +73,22 @@ export class Transactor {
       }
     }
     this.durability = durability;
-    this.setSynchronous(durability === true ? 'FULL' : 'NORMAL');
-    this.db.exec('BEGIN IMMEDIATE');
-    this.depth = 1;
     let result: T;
     try {
+      this.setSynchronous(durability === true ? 'FULL' : 'NORMAL');
+      this.db.exec('BEGIN IMMEDIATE');
+      this.depth = 1;
       result = work();
       this.db.exec('COMMIT');
       this.counters.commits++;
     } catch (error) {
       this.rollback();
+      this.health.failed(error);
       throw error;
     } finally {
       this.depth = 0;
     }
+    this.health.succeeded();
     const listeners = this.afterCommitQueue;
     this.afterCommitQueue = [];
     if (durability === true) {
@@ -138,9 +142,13 @@ export class Transactor {
     const listeners = this.awaitingSync;
     this.awaitingSync = [];
     if (this.walPath !== null && (listeners.length > 0 || this.syncing)) {
-      this.walFd ??= openSync(this.walPath, 'r');
-      fdatasyncSync(this.walFd);
-      this.counters.fsyncs++;
+      try {
+        this.walFd ??= openSync(this.walPath, 'r');
+        fdatasyncSync(this.walFd);
+        this.counters.fsyncs++;
+      } catch {
+        // No WAL, or the disk refuses: SQLite's own close makes what it can durable.
+      }
     }
     this.runListeners(listeners);
     if (!this.syncing) this.closeWal();
@@ -162,8 +170,14 @@ export class Transactor {
       this.runListeners(batch); // in memory: nothing to wait for
       return;
     }
+    try {
+      this.walFd ??= openSync(this.walPath, 'r');
+    } catch {
+      // No WAL: nothing was ever written through it (a store opened read-only), so nothing to sync.
+      this.runListeners(batch);
+      return;
+    }
     this.syncing = true;
-    this.walFd ??= openSync(this.walPath, 'r');
     fdatasync(this.walFd, (error) => {
       this.syncing = false;
       if (this.closed) {
@@ -173,6 +187,7 @@ export class Transactor {
       }
       if (error) {
         // The disk refused: the commits stay unannounced and are tried again with the next ones.
+        this.health.failed(error);
         this.awaitingSync.unshift(...batch);
         setTimeout(() => this.scheduleSync(), 100).unref();
         return;
@@ -236,7 +251,11 @@ export class Transactor {
 
   private rollback(): void {
     this.afterCommitQueue = [];
-    if (this.db.isTransaction) this.db.exec('ROLLBACK');
+    try {
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
+    } catch {
+      // SQLite may have rolled back by itself already (an I/O error); nothing is left to undo.
+    }
     this.notifyRollback();
   }
 

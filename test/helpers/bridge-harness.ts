@@ -66,6 +66,7 @@ export interface HarnessOptions {
   syncProbe?: () => Promise<boolean | null>;
   /** A driver asks for a daemon restart (a Zigbee stick that can't be restarted in the process). */
   onRestartNeeded?: (reason: string) => void;
+  readOnlyProbeMs?: number;
 }
 
 export class Harness {
@@ -114,6 +115,7 @@ export class Harness {
       syncProbe: this.options.syncProbe ?? (async () => true),
       ...(this.options.now ? { now: this.options.now } : {}),
       ...(this.options.onRestartNeeded ? { onRestartNeeded: this.options.onRestartNeeded } : {}),
+      ...(this.options.readOnlyProbeMs ? { readOnlyProbeMs: this.options.readOnlyProbeMs } : {}),
     });
     return this.bridge;
   }

@@ -17,6 +17,7 @@ const STATUS_OF_TYPE: Readonly<Record<string, number>> = {
   payload_too_large: 413,
   rate_limited: 429,
   too_many_streams: 503,
+  storage_unavailable: 503,
   internal_error: 500,
 };
 
