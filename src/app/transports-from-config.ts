@@ -1,14 +1,12 @@
 // The transports the configuration asks for.
-import { readFileSync } from 'node:fs';
 import { MAX_PAYLOAD_BYTES } from '../api/router.ts';
-import { readMqttPassword } from '../config/load.ts';
+import { readMqttPassword, readMqttTls } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { MqttTransport } from '../transports/mqtt/mqtt-transport.ts';
 import type { Transport } from '../transports/transport.ts';
 
-export function transportsFromConfig(config: Config): Transport[] {
+export function transportsFromConfig(config: Config, version: string): Transport[] {
   const { mqtt } = config;
-  const read = (file: string | undefined) => (file ? readFileSync(file) : undefined);
   return [
     new MqttTransport({
       url: mqtt.url,
@@ -16,12 +14,19 @@ export function transportsFromConfig(config: Config): Transport[] {
       clientId: mqtt.client_id ?? `lockbridge-${config.gateway_id}`,
       username: mqtt.username,
       password: readMqttPassword(config),
-      ca: read(mqtt.ca_file),
-      cert: read(mqtt.cert_file),
-      key: read(mqtt.key_file),
+      ...readMqttTls(config),
       rootTopic: `${mqtt.base_topic}/${config.gateway_id}`,
       includeCodes: mqtt.include_codes,
       maxPayloadBytes: MAX_PAYLOAD_BYTES,
+      ...(config.homeassistant.enabled
+        ? {
+            homeAssistant: {
+              discoveryPrefix: config.homeassistant.discovery_prefix,
+              gatewayId: config.gateway_id,
+              version,
+            },
+          }
+        : {}),
     }),
   ];
 }

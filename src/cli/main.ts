@@ -1,16 +1,28 @@
 #!/usr/bin/env node
-// lockbridge run | check-config --config FILE
-import { spawn } from 'node:child_process';
+// lockbridge run | check-config | status | backup | restore: the command line, dispatched.
 import { parseArgs } from 'node:util';
-import { Bridge } from '../app/bridge.ts';
-import { ConfigError, checkConfigCommand, loadConfig, resolveConfigPath } from '../config/load.ts';
-import { createLogger } from '../log/logger.ts';
+import { checkConfigCommand, resolveConfigPath } from '../config/load.ts';
+import { BACKUP_USAGE, backupCommand, RESTORE_USAGE, restoreCommand } from './backup.ts';
+import { runCommand } from './run.ts';
+import { STATUS_USAGE, statusCommand } from './status.ts';
 
 const USAGE = `usage: lockbridge run --config FILE
        lockbridge check-config --config FILE
+       ${STATUS_USAGE}
+       ${BACKUP_USAGE}
+       ${RESTORE_USAGE}
 The config path may also come from LOCKBRIDGE_CONFIG.`;
 
+/** Commands that read their own arguments. */
+const COMMANDS: Record<string, (argv: string[]) => number | Promise<number>> = {
+  status: (argv) => statusCommand(argv),
+  backup: (argv) => backupCommand(argv),
+  restore: (argv) => restoreCommand(argv),
+};
+
 async function main(argv: string[]): Promise<number> {
+  const own = COMMANDS[argv[0] ?? ''];
+  if (own) return own(argv.slice(1));
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -31,41 +43,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(`no configuration file given\n${USAGE}`);
     return 2;
   }
-  return run(path);
-}
-
-async function run(path: string): Promise<number> {
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig(path, process.env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(`lockbridge: the configuration ${path} is not valid:`);
-    for (const problem of error.problems) console.error(`  ${problem}`);
-    return 1;
-  }
-  const log = createLogger({ level: config.log.level, pretty: config.log.pretty });
-  process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
-  const bridge = await Bridge.start({ config, log });
-  notifySystemd('--ready');
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      log.info({ signal }, 'stopping');
-      notifySystemd('--stopping');
-      resolve();
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
-  await bridge.stop();
-  return 0;
-}
-
-/** READY=1 / STOPPING=1 for Type=notify units (the unit sets NotifyAccess=all). */
-function notifySystemd(flag: '--ready' | '--stopping'): void {
-  if (!process.env.NOTIFY_SOCKET) return;
-  const args = flag === '--ready' ? ['--ready'] : ['STOPPING=1'];
-  spawn('systemd-notify', args, { stdio: 'ignore' }).on('error', () => undefined);
+  return runCommand(path);
 }
 
 main(process.argv.slice(2)).then(

@@ -3,7 +3,14 @@
 // The list of keys comes from the schema itself, so a new setting gets its variable for free.
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { logSchema, mqttSchema, outboxSchema, reconcilerSchema, timingSchema } from './schema.ts';
+import {
+  homeassistantSchema,
+  logSchema,
+  mqttSchema,
+  outboxSchema,
+  reconcilerSchema,
+  timingSchema,
+} from './schema.ts';
 
 const PREFIX = 'LOCKBRIDGE_';
 /** Not a setting: the path of the file itself (resolveConfigPath). */
@@ -23,6 +30,7 @@ const SECTIONS: Record<string, z.ZodObject> = {
   timing: timingSchema,
   reconciler: reconcilerSchema,
   outbox: outboxSchema,
+  homeassistant: homeassistantSchema,
 };
 
 /** The schema type under optional() / default() wrappers. */

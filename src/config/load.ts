@@ -2,6 +2,7 @@
 // relative paths; also the check-config command and the MQTT password file.
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { createSecureContext } from 'node:tls';
 import { LineCounter, parseDocument } from 'yaml';
 import { applyEnvOverrides, type EnvOverrides } from './env.ts';
 import { ConfigError, configErrorMap, problemsFromIssues } from './problems.ts';
@@ -96,6 +97,43 @@ export function readMqttPassword(config: Config): string | undefined {
   return password;
 }
 
+export interface MqttTls {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+}
+
+/**
+ * The CA, client certificate and key the configuration names, read and checked. One TLS cannot use
+ * is a ConfigError: no reconnect would mend it, so the bridge refuses to start and says which file.
+ */
+export function readMqttTls(config: Config): MqttTls {
+  const tls: MqttTls = {};
+  for (const [key, field] of [
+    ['ca_file', 'ca'],
+    ['cert_file', 'cert'],
+    ['key_file', 'key'],
+  ] as const) {
+    const file = config.mqtt[key];
+    if (file === undefined) continue;
+    try {
+      tls[field] = readFileSync(file);
+    } catch (error) {
+      throw new ConfigError([`mqtt.${key}: cannot read ${file} (${reason(error)})`]);
+    }
+  }
+  if (tls.ca === undefined && tls.cert === undefined) return tls;
+  try {
+    createSecureContext(tls);
+  } catch (error) {
+    const files = tls.cert ? 'mqtt.cert_file, mqtt.key_file' : 'mqtt.ca_file';
+    throw new ConfigError([
+      `${files}: not usable for TLS (${error instanceof Error ? error.message : String(error)})`,
+    ]);
+  }
+  return tls;
+}
+
 /** Problems with the files the configuration names (only checked by check-config). */
 function fileProblems(config: Config): string[] {
   const problems: string[] = [];
@@ -105,13 +143,23 @@ function fileProblems(config: Config): string[] {
     if (!(error instanceof ConfigError)) throw error;
     problems.push(...error.problems);
   }
+  let readable = true;
   for (const key of ['ca_file', 'cert_file', 'key_file'] as const) {
     const file = config.mqtt[key];
     if (file === undefined) continue;
     try {
       accessSync(file, constants.R_OK);
     } catch (error) {
+      readable = false;
       problems.push(`mqtt.${key}: cannot read ${file} (${reason(error)})`);
+    }
+  }
+  if (readable) {
+    try {
+      readMqttTls(config);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
     }
   }
   return problems;

@@ -33,6 +33,8 @@ export interface Device {
   capabilities: LockCapabilities | null;
   online: boolean;
   locked: boolean | null;
+  /** The lock reported its bolt jammed (locked is then null) until it reports a bolt position again. */
+  jammed: boolean;
   door_open: boolean | null;
   battery_level: number | null;
   /** When every slot was last read from the lock; null: never (a new lock). */
@@ -122,7 +124,7 @@ export function lockStateReported(
   used: CodeRef | null,
 ): DeviceChange {
   const locked = state === 'locked' ? true : state === 'unlocked' ? false : null;
-  const next = { ...device, locked };
+  const next = { ...device, locked, jammed: state === 'jammed' };
   // A keypad unlock is reported by codeUsed and a host action by its action attempt: once each.
   if (locked === null || source === 'host' || (source === 'keypad' && !locked))
     return { device: next, events: [] };
@@ -156,7 +158,10 @@ export function codeUsed(
           fields: { ...fields, reason: result },
         };
   if (used) event.access_code_id = used.access_code_id;
-  return { device: result === 'unlocked' ? { ...device, locked: false } : device, events: [event] };
+  return {
+    device: result === 'unlocked' ? { ...device, locked: false, jammed: false } : device,
+    events: [event],
+  };
 }
 
 /** Someone entered a PIN the lock does not hold (`attempts` in a row). */
@@ -176,7 +181,7 @@ export function wrongCode(device: Device, attempts: number): DeviceChange {
 /** The lock confirmed a lock or unlock the bridge asked for. */
 export function actuated(device: Device, locked: boolean, actionAttemptId: string): DeviceChange {
   return {
-    device: { ...device, locked },
+    device: { ...device, locked, jammed: false },
     events: [
       {
         event_type: locked ? 'lock.locked' : 'lock.unlocked',

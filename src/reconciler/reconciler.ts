@@ -8,7 +8,7 @@ import { resume } from '../core/lifecycle.ts';
 import type { SlotReading } from '../core/slot.ts';
 import type { ReconcileContext } from './context.ts';
 import { type DoorAction, LockMemory } from './lock-memory.ts';
-import { LockQueue } from './lock-queue.ts';
+import { LockQueue, type QueueHealth } from './lock-queue.ts';
 import { recordSlotReading } from './observations.ts';
 import type { ReadOccasion } from './read-plan.ts';
 import { reconcileLock } from './reconcile-lock.ts';
@@ -105,10 +105,32 @@ export class Reconciler {
     this.armWindows();
   }
 
-  async stop(): Promise<void> {
+  /** What the queue is doing (steps running, the oldest one's start, locks failing): read-only. */
+  health(): QueueHealth {
+    return this.queue.health();
+  }
+
+  /** Door actions queued or being carried out, over every lock. */
+  queuedDoorActions(): number {
+    let count = 0;
+    for (const memory of this.locks.values()) count += memory.actions.length;
+    return count;
+  }
+
+  /**
+   * Takes no new step and waits for the steps running (the command in flight) to end, at most
+   * `waitMs`: true once none runs, false when one was still running (it is abandoned: its intent
+   * was committed before the command left, so the next start verifies the slot).
+   */
+  async stop(waitMs = Number.POSITIVE_INFINITY): Promise<boolean> {
     this.stopped = true;
     this.windows.disarm();
-    await this.queue.stop();
+    return this.queue.stop(waitMs);
+  }
+
+  /** Resolves once no step runs, or false after `waitMs`. */
+  idle(waitMs: number): Promise<boolean> {
+    return this.queue.idleWithin(waitMs);
   }
 
   private memory(deviceId: string): LockMemory {

@@ -5,13 +5,14 @@ import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { AccessCodeRepository } from './access-codes.ts';
 import { ActionAttemptRepository } from './action-attempts.ts';
-import { openDatabase, STORE_FILE } from './database.ts';
+import { openDatabase, openDatabaseReadOnly, STORE_FILE } from './database.ts';
 import { DeviceRepository } from './devices.ts';
 import { EventLog } from './events.ts';
 import { MetaRepository } from './meta.ts';
 import { RequestRepository } from './requests.ts';
 import { RetainedOutbox } from './retained-outbox.ts';
 import { SlotRepository } from './slots.ts';
+import { StoreHealth } from './store-health.ts';
 import { Transactor } from './transaction.ts';
 import { UnmanagedCodeRepository } from './unmanaged-codes.ts';
 
@@ -27,6 +28,8 @@ export class Store {
   /** The retained state of public objects, waiting for the transport that publishes it. */
   readonly retained: RetainedOutbox;
   readonly meta: MetaRepository;
+  /** Aggregate read-only questions (bridge/info, status, the watchdog). */
+  readonly health: StoreHealth;
 
   private constructor(
     private readonly db: DatabaseSync,
@@ -43,10 +46,16 @@ export class Store {
     this.events = new EventLog(db, this.tx, gatewayId);
     this.retained = new RetainedOutbox(db, this.tx);
     this.meta = new MetaRepository(db);
+    this.health = new StoreHealth(db);
   }
 
   static open(dataDir: string, gatewayId: string): Store {
     return new Store(openDatabase(dataDir), dataDir, gatewayId);
+  }
+
+  /** The store for reading only (status, backup): beside a running daemon, never migrated. */
+  static openReadOnly(dataDir: string, gatewayId: string): Store {
+    return new Store(openDatabaseReadOnly(dataDir), dataDir, gatewayId);
   }
 
   /** A store in memory, for tests of the parts above it (no file, same schema). */

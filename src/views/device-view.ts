@@ -11,6 +11,7 @@ export function deviceView(device: Device) {
     properties: {
       online: device.online,
       locked: device.locked,
+      jammed: device.jammed,
       door_open: device.door_open,
       battery_level: device.battery_level,
       code_constraints: caps

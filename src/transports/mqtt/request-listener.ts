@@ -68,13 +68,9 @@ export function startRequestListener(
     });
   };
 
-  conn.inbound.setReceiver((packet, handled) => {
-    const topic = String(packet.topic);
-    if (topic !== requestTopic && !topic.startsWith(`${requestTopic}/`)) {
-      handled(); // not a request: nothing of ours subscribes to it
-      return;
-    }
-    const route = topic.slice(requestTopic.length + 1);
+  const inbound = conn.inbound.route((topic) => topic.startsWith(`${requestTopic}/`));
+  inbound.setReceiver((packet, handled) => {
+    const route = String(packet.topic).slice(requestTopic.length + 1);
     schedule(() => answer(packet, route).finally(handled));
   });
   conn.client.subscribe(`${requestTopic}/#`, { qos: 1 }, (error) => {
@@ -83,7 +79,7 @@ export function startRequestListener(
 
   return {
     async stop() {
-      conn.inbound.setReceiver(null);
+      inbound.setReceiver(null);
       waiting.length = 0; // never acknowledged: the broker redelivers them to the next run
       await Promise.allSettled([...running]);
     },
