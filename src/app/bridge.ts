@@ -52,6 +52,8 @@ export interface BridgeOptions {
   problems?: LastProblems;
   /** Told after each bridge/info publish (the daemon passes it to systemd as STATUS=). */
   onInfo?: (info: BridgeInfo) => void;
+  /** At shutdown, how long the lock command in flight may take before it is abandoned (default 8 s). */
+  commandWaitMs?: number;
 }
 
 export class Bridge {
@@ -73,6 +75,7 @@ export class Bridge {
   private readonly transports: Transport[];
   private readonly problems: LastProblems | undefined;
   private readonly onInfo: ((info: BridgeInfo) => void) | undefined;
+  private readonly commandWaitMs: number;
 
   private constructor(
     readonly config: Config,
@@ -127,6 +130,7 @@ export class Bridge {
     this.transports = options.transports ?? transportsFromConfig(config, this.version);
     this.problems = options.problems;
     this.onInfo = options.onInfo;
+    this.commandWaitMs = options.commandWaitMs ?? COMMAND_WAIT_MS;
   }
 
   static async start(options: BridgeOptions): Promise<Bridge> {
@@ -283,10 +287,10 @@ export class Bridge {
         this.log.warn({ transport: transport.name }, 'requests still being handled at shutdown; not waiting');
     }
     this.clock.stop();
-    const finished = await this.reconciler.stop(COMMAND_WAIT_MS);
+    const finished = await this.reconciler.stop(this.commandWaitMs);
     if (!finished) {
       this.log.warn(
-        { waited_ms: COMMAND_WAIT_MS },
+        { waited_ms: this.commandWaitMs },
         'a lock command was still in flight at shutdown; abandoned (its outcome is checked at the next start)',
       );
     }

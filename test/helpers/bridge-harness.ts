@@ -11,6 +11,7 @@ import type { SimulatedLock } from '../../drivers/simulated/simulated-lock.ts';
 import { Bridge } from '../../src/app/bridge.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
+import type { LastProblems } from '../../src/log/last-problems.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { type ApiBody, eventually } from './api-client.ts';
 
@@ -61,6 +62,10 @@ export interface HarnessOptions {
   now?: () => number;
   /** What the system says of clock synchronisation (default: synchronised). */
   syncProbe?: () => Promise<boolean | null>;
+  /** Passed to the bridge (shutdown: how long the command in flight may take). */
+  commandWaitMs?: number;
+  /** The last problem per subsystem, fed by the captured logger. */
+  problems?: LastProblems;
 }
 
 export class Harness {
@@ -92,7 +97,13 @@ export class Harness {
   }
 
   async start(): Promise<Bridge> {
-    const logger = createLogger({ level: 'trace', pretty: false, destination: this.log });
+    const problems = this.options.problems;
+    const logger = createLogger({
+      level: 'trace',
+      pretty: false,
+      destination: this.log,
+      ...(problems ? { onProblem: (line) => problems.record(line) } : {}),
+    });
     this.bridge = await Bridge.start({
       config: this.config,
       log: logger,
@@ -101,6 +112,8 @@ export class Harness {
       clockBackground: false,
       syncProbe: this.options.syncProbe ?? (async () => true),
       ...(this.options.now ? { now: this.options.now } : {}),
+      ...(this.options.commandWaitMs !== undefined ? { commandWaitMs: this.options.commandWaitMs } : {}),
+      ...(problems ? { problems } : {}),
     });
     return this.bridge;
   }
