@@ -118,10 +118,11 @@ export function bridgeInfo(store: StoreInfo, live: LiveSources, now: number) {
 
 /**
  * The part of the info whose change is worth a publish: without the clock's own progress (uptime,
- * updated_at, ages, a running step's duration), so an idle bridge writes nothing.
+ * updated_at, ages, a running step's duration) and the store's size (every write, this one's
+ * included, grows the WAL), so an idle bridge writes nothing.
  */
 export function infoFingerprint(info: BridgeInfo): string {
-  const { uptime_s: _u, updated_at: _t, reconciler, event_backlog, ...rest } = info;
+  const { uptime_s: _u, updated_at: _t, store_size_bytes: _s, reconciler, event_backlog, ...rest } = info;
   return JSON.stringify({
     ...rest,
     reconciler: { ...reconciler, longest_step_s: null },

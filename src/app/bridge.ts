@@ -157,7 +157,7 @@ export class Bridge {
       await driver.start((lock) => this.registry.attach(lock));
     }
     this.reconciler.wakeAll();
-    this.infoTimer = setInterval(() => this.publishInfo(false), INFO_CHECK_MS);
+    this.infoTimer = setInterval(() => this.refreshInfo(), INFO_CHECK_MS);
     this.infoTimer.unref();
     this.publishInfo(true);
     this.log.info(
@@ -199,6 +199,11 @@ export class Bridge {
       },
       now,
     );
+  }
+
+  /** What the info timer does: publishes bridge/info if it changed, or has not been for a while. */
+  refreshInfo(): void {
+    this.publishInfo(false);
   }
 
   /** Publishes bridge/info when it changed (at most every INFO_CHECK_MS), and now and then regardless. */

@@ -103,6 +103,18 @@ export class MqttConnection extends EventEmitter<{ connected: []; disconnected: 
     return this.client.options.protocolVersion === 5 ? 5 : 4;
   }
 
+  /**
+   * Runs `subscribe` now if connected, and again after every reconnect. mqtt.js drops a SUBSCRIBE
+   * made while disconnected ("Connection closed") and, when the very first attempt failed, never
+   * resubscribes on its own; the broker may also have lost our session. Subscribing again is
+   * harmless. Returns a function that stops it.
+   */
+  onEveryConnect(subscribe: () => void): () => void {
+    if (this.online) subscribe();
+    this.on('connected', subscribe);
+    return () => this.off('connected', subscribe);
+  }
+
   topic(relative: string): string {
     return `${this.rootTopic}/${relative}`;
   }

@@ -73,12 +73,16 @@ export function startRequestListener(
     const route = String(packet.topic).slice(requestTopic.length + 1);
     schedule(() => answer(packet, route).finally(handled));
   });
-  conn.client.subscribe(`${requestTopic}/#`, { qos: 1 }, (error) => {
-    if (error) log.error({ err: error.message }, 'could not subscribe to requests');
-  });
+  const unsubscribe = conn.onEveryConnect(() =>
+    conn.client.subscribe(`${requestTopic}/#`, { qos: 1 }, (error) => {
+      // Lost with the connection: the next connect subscribes again.
+      if (error && conn.connected) log.error({ err: error.message }, 'could not subscribe to requests');
+    }),
+  );
 
   return {
     async stop() {
+      unsubscribe();
       inbound.setReceiver(null);
       waiting.length = 0; // never acknowledged: the broker redelivers them to the next run
       await Promise.allSettled([...running]);

@@ -113,9 +113,14 @@ export class HomeAssistant {
     this.closers.push(() => inbound.setReceiver(null));
     // QoS 0 on purpose: a LOCK or UNLOCK sent while the bridge is down is not kept in its session
     // and carried out late, when nobody expects the door to move.
-    conn.client.subscribe([statusTopic, conn.topic('ha/+/set')], { qos: 0 }, (error) => {
-      if (error) this.log.error({ err: error.message }, 'could not subscribe to Home Assistant topics');
-    });
+    this.closers.push(
+      conn.onEveryConnect(() =>
+        conn.client.subscribe([statusTopic, conn.topic('ha/+/set')], { qos: 0 }, (error) => {
+          if (error && conn.connected)
+            this.log.error({ err: error.message }, 'could not subscribe to Home Assistant topics');
+        }),
+      ),
+    );
 
     this.eventsSeen = events.head();
     const readEvents = () => this.readEvents(events);
