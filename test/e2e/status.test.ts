@@ -69,6 +69,11 @@ it('reports a running bridge from itself, one that does not answer and a stopped
   expect(text.output).toMatch(/events not yet delivered: mqtt \d+ \(oldest /);
   expect(text.output).toContain('    mqtt: warn at ');
 
+  // A second daemon on the same data directory refuses to start.
+  const second = await runLockbridge(['run', '--config', config]);
+  expect(second.code).toBe(1);
+  expect(second.output).toContain(`another lockbridge is running on ${data}`);
+
   // A daemon that holds its store but does not answer (hung, say): read beside it, read-only.
   rmSync(join(data, SOCKET_FILE));
   const beside = await runLockbridge(['status', '--config', config]);
