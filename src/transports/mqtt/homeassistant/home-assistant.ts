@@ -112,10 +112,11 @@ export class HomeAssistant {
     });
     this.closers.push(() => inbound.setReceiver(null));
     // QoS 0 on purpose: a LOCK or UNLOCK sent while the bridge is down is not kept in its session
-    // and carried out late, when nobody expects the door to move.
+    // and carried out late, when nobody expects the door to move. Retain As Published: a command
+    // published retained shows as such even when it arrives live, and is refused.
     this.closers.push(
       conn.onEveryConnect(() =>
-        conn.client.subscribe([statusTopic, conn.topic('ha/+/set')], { qos: 0 }, (error) => {
+        conn.client.subscribe([statusTopic, conn.topic('ha/+/set')], { qos: 0, rap: true }, (error) => {
           if (error && conn.connected)
             this.log.error({ err: error.message }, 'could not subscribe to Home Assistant topics');
         }),
