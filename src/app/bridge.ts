@@ -86,6 +86,8 @@ export class Bridge {
     this.log = options.log;
     this.startedAt = now();
     this.version = options.version ?? lockbridgeVersion();
+    // First: a TLS file or password file it cannot use stops the start before anything is opened.
+    this.transports = options.transports ?? transportsFromConfig(config, this.version);
     this.store = Store.open(config.data_dir, config.gateway_id);
     this.changes = new Changes(this.store, now);
     this.clock = new ClockKeeper({
@@ -127,7 +129,6 @@ export class Bridge {
     };
     this.api = createRequestHandler(api);
     this.drivers = options.drivers ?? driversFromConfig(config, this.log);
-    this.transports = options.transports ?? transportsFromConfig(config, this.version);
     this.problems = options.problems;
     this.onInfo = options.onInfo;
     this.commandWaitMs = options.commandWaitMs ?? COMMAND_WAIT_MS;

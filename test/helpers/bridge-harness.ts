@@ -13,6 +13,7 @@ import { loadConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import type { LastProblems } from '../../src/log/last-problems.ts';
 import { createLogger } from '../../src/log/logger.ts';
+import type { Transport } from '../../src/transports/transport.ts';
 import { type ApiBody, eventually } from './api-client.ts';
 
 export const ROOT = 'lockbridge/test-hub';
@@ -66,6 +67,8 @@ export interface HarnessOptions {
   commandWaitMs?: number;
   /** The last problem per subsystem, fed by the captured logger. */
   problems?: LastProblems;
+  /** Transports built by the test (from this.config), instead of the configuration's or none. */
+  transports?: (config: Config) => Transport[];
 }
 
 export class Harness {
@@ -108,7 +111,11 @@ export class Harness {
       config: this.config,
       log: logger,
       ...(this.driver ? { drivers: [this.driver] } : {}),
-      ...(this.options.brokerUrl === undefined ? { transports: [] } : {}),
+      ...(this.options.transports
+        ? { transports: this.options.transports(this.config) }
+        : this.options.brokerUrl === undefined
+          ? { transports: [] }
+          : {}),
       clockBackground: false,
       syncProbe: this.options.syncProbe ?? (async () => true),
       ...(this.options.now ? { now: this.options.now } : {}),
