@@ -22,6 +22,8 @@ export interface DaemonOptions {
   env?: NodeJS.ProcessEnv;
   /** Modules loaded before main (test fixtures: a way to block the event loop, say). */
   imports?: string[];
+  /** The program and its script instead of tsx and src/cli/main.ts (an installed, compiled one). */
+  command?: [string, string];
 }
 
 export function startDaemon(config: string, options: DaemonOptions = {}): Daemon {
@@ -31,7 +33,8 @@ export function startDaemon(config: string, options: DaemonOptions = {}): Daemon
 /** Any lockbridge command as a child process. */
 export function startLockbridge(args: string[], options: DaemonOptions = {}): Daemon {
   const imports = ['tsx', ...(options.imports ?? [])].flatMap((m) => ['--import', m]);
-  const proc = spawn(process.execPath, [...imports, MAIN, ...args], {
+  const [program, ...programArgs] = options.command ?? [process.execPath, ...imports, MAIN];
+  const proc = spawn(program!, [...programArgs, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...options.env },
   });
