@@ -2,16 +2,14 @@
 // lets the command in flight finish, publishes what it changed and then offline, closes the store
 // and exits 0; after the restart nothing is lost and nothing is written twice. And a command that
 // never ends is abandoned within the shutdown budget; the next start finds the code on the lock.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import type { Request } from '../../drivers/serial/lockwire/messages.ts';
-import { LockSimulator } from '../../drivers/serial/simulator/lock-simulator.ts';
-import { PtyPair } from '../../drivers/serial/simulator/pty-pair.ts';
 import { ApiClient, eventually } from '../helpers/api-client.ts';
 import { Harness, ROOT } from '../helpers/bridge-harness.ts';
 import { type Daemon, startDaemon } from '../helpers/daemon.ts';
+import { lockwireLock } from '../helpers/lockwire-lock.ts';
 import { type Broker, startMosquitto } from '../helpers/mosquitto.ts';
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
@@ -20,22 +18,7 @@ afterEach(async () => {
 });
 
 async function serialLock(serial: string) {
-  const dir = mkdtempSync(join(tmpdir(), 'lockbridge-stop-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const pty = new PtyPair(join(dir, 'host'), join(dir, 'lock'));
-  await pty.plug();
-  cleanups.push(() => pty.unplug());
-  const sim = new LockSimulator({
-    slots: 20,
-    min_code_length: 4,
-    max_code_length: 8,
-    can_read_codes: true,
-    supports_native_scheduling: true,
-    serial_number: serial,
-    has_clock: true,
-  });
-  await sim.open(pty.lockPath);
-  cleanups.push(() => sim.close());
+  const { dir, pty, sim } = await lockwireLock(serial, cleanups);
   const writes: Array<Extract<Request, { type: 'write_slot' }>> = [];
   sim.on('executed', (request) => {
     if (request.type === 'write_slot') writes.push(request);
