@@ -48,7 +48,7 @@ export function storeInfo(store: Store, gatewayId: string, now: number): StoreIn
   const doorActions = (attempts.LOCK_DOOR ?? 0) + (attempts.UNLOCK_DOOR ?? 0);
   return {
     gateway_id: gatewayId,
-    device_count: store.devices.list().length,
+    device_count: store.health.deviceCount(),
     store_size_bytes: store.sizeBytes(),
     schema_version: store.health.schemaVersion(),
     codes: {

@@ -13,23 +13,19 @@ export interface CodeCounts {
 }
 
 export class StoreHealth {
-  private readonly byStatusStmt: StatementSync;
-  private readonly failedStmt: StatementSync;
-  private readonly awaitingRemovalStmt: StatementSync;
+  private readonly codeCountsStmt: StatementSync;
+  private readonly deviceCountStmt: StatementSync;
   private readonly pendingAttemptsStmt: StatementSync;
   private readonly pingStmt: StatementSync;
   private readonly versionStmt: StatementSync;
 
   constructor(db: DatabaseSync) {
-    this.byStatusStmt = db.prepare(
-      'SELECT status, count(*) AS n FROM access_codes WHERE deleted_at IS NULL GROUP BY status',
+    // One pass over the codes (bridge/info asks every few seconds).
+    this.codeCountsStmt = db.prepare(
+      `SELECT status, suspended, deleted_at IS NOT NULL AS deleted, count(*) AS n
+       FROM access_codes GROUP BY status, suspended, deleted`,
     );
-    this.failedStmt = db.prepare(
-      'SELECT count(*) AS n FROM access_codes WHERE deleted_at IS NULL AND suspended = 1',
-    );
-    this.awaitingRemovalStmt = db.prepare(
-      'SELECT count(*) AS n FROM access_codes WHERE deleted_at IS NOT NULL',
-    );
+    this.deviceCountStmt = db.prepare('SELECT count(*) AS n FROM devices');
     this.pendingAttemptsStmt = db.prepare(
       `SELECT action_type, count(*) AS n FROM action_attempts WHERE status = 'pending' GROUP BY action_type`,
     );
@@ -39,14 +35,26 @@ export class StoreHealth {
   }
 
   codeCounts(): CodeCounts {
-    const by_status: Record<string, number> = {};
-    for (const row of this.byStatusStmt.all() as Array<{ status: string; n: number }>)
-      by_status[row.status] = row.n;
-    return {
-      by_status,
-      failed: (this.failedStmt.get() as { n: number }).n,
-      awaiting_removal: (this.awaitingRemovalStmt.get() as { n: number }).n,
-    };
+    const counts: CodeCounts = { by_status: {}, failed: 0, awaiting_removal: 0 };
+    const rows = this.codeCountsStmt.all() as Array<{
+      status: string;
+      suspended: number;
+      deleted: number;
+      n: number;
+    }>;
+    for (const row of rows) {
+      if (row.deleted) {
+        counts.awaiting_removal += row.n;
+        continue;
+      }
+      counts.by_status[row.status] = (counts.by_status[row.status] ?? 0) + row.n;
+      if (row.suspended) counts.failed += row.n;
+    }
+    return counts;
+  }
+
+  deviceCount(): number {
+    return (this.deviceCountStmt.get() as { n: number }).n;
   }
 
   /** Action attempts not yet ended, by action type. */
