@@ -110,13 +110,6 @@ export class Reconciler {
     return this.queue.health();
   }
 
-  /** Door actions queued or being carried out, over every lock. */
-  queuedDoorActions(): number {
-    let count = 0;
-    for (const memory of this.locks.values()) count += memory.actions.length;
-    return count;
-  }
-
   /**
    * Takes no new step and waits for the steps running (the command in flight) to end, at most
    * `waitMs`: true once none runs, false when one was still running (it is abandoned: its intent
