@@ -131,6 +131,7 @@ runs it), or put a Node >= $MIN_NODE on the PATH yourself, and run this again."
     if ! command -v npm >/dev/null; then
       [ -z "$DESTDIR" ] && command -v apt-get >/dev/null || die "npm is needed to fetch Node $NODE_VERSION: apt-get install npm"
       say "installing Debian's npm (to fetch Node from the npm registry)"
+      DEBIAN_FRONTEND=noninteractive apt-get update -qq
       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null
     fi
     found="none"
