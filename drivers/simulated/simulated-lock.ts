@@ -191,6 +191,11 @@ export class SimulatedLock extends EventEmitter<LockEvents> implements LockHandl
     });
   }
 
+  /** The bolt jams (a door out of line, a stuck motor): reported as the lock's state until it moves again. */
+  jam(): void {
+    this.actuate('jammed', 'host', null);
+  }
+
   setBattery(level: number): void {
     if (!Number.isFinite(level) || level < 0 || level > 1) {
       throw new RangeError('battery level must be within 0..1');

@@ -12,17 +12,31 @@ import { ClockKeeper } from '../clock/clock-keeper.ts';
 import type { Config } from '../config/schema.ts';
 import { attemptFailed } from '../core/action-attempt.ts';
 import { LockRegistry } from '../devices/lock-registry.ts';
+import type { LastProblems } from '../log/last-problems.ts';
 import type { ReconcileContext } from '../reconciler/context.ts';
 import { Reconciler } from '../reconciler/reconciler.ts';
 import { isStorageError } from '../store/storage-health.ts';
 import { Store } from '../store/store.ts';
 import type { Transport } from '../transports/transport.ts';
-import { bridgeInfo } from './bridge-info.ts';
+import { type BridgeInfo, bridgeInfo, infoFingerprint, storeInfo } from './bridge-info.ts';
 import { driversFromConfig } from './drivers-from-config.ts';
 import { networkControl } from './network-control.ts';
 import { type TransportDeps, transportsFromConfig } from './transports-from-config.ts';
+import { lockbridgeVersion } from './version.ts';
+import type { HealthVerdict } from './watchdog.ts';
 
 const HOUR_MS = 60 * 60 * 1000;
+/** bridge/info is looked at this often and published when it changed... */
+const INFO_CHECK_MS = 5000;
+/** ...and at least this often, so uptime and ages stay roughly current. */
+const INFO_REFRESH_MS = 10 * 60 * 1000;
+/** A reconcile step is one lock command (drivers time out in seconds): one running this long is wedged. */
+export const STEP_WEDGED_MS = 5 * 60 * 1000;
+/** Shutdown: how long requests being handled, and then the lock command in flight, may take. */
+const REQUESTS_WAIT_MS = 3000;
+const COMMAND_WAIT_MS = 8000;
+/** After the drivers stopped, an abandoned command's step gets this long to record its outcome. */
+const ABANDONED_WAIT_MS = 2000;
 /** How often a store opened read-only checks whether the disk takes writes again. */
 const READ_ONLY_PROBE_MS = 10_000;
 
@@ -42,10 +56,16 @@ export interface BridgeOptions {
   clockBackground?: boolean;
   /** Whether the system says the clock is synchronised (defaults to asking timesyncd / the kernel). */
   syncProbe?: () => Promise<boolean | null>;
+  /** The last warning or error per subsystem (fed by the logger), for bridge/info. */
+  problems?: LastProblems;
+  /** Told after each bridge/info publish (the daemon passes it to systemd as STATUS=). */
+  onInfo?: (info: BridgeInfo) => void;
+  /** At shutdown, how long the lock command in flight may take before it is abandoned (default 8 s). */
+  commandWaitMs?: number;
   /**
-   * A driver can't recover in the process (a Zigbee adapter that can't be restarted in it): the
-   * daemon should stop cleanly and be started again (the command exits for systemd to restart it).
-   * Without it the bridge runs on without that driver's locks.
+   * The daemon should stop cleanly and be started again (the command exits for systemd to restart
+   * it): a driver that can't recover in the process (a Zigbee adapter), or a store opened read-only
+   * on a disk that takes writes again. Without it the bridge runs on as it can.
    */
   onRestartNeeded?: (reason: string) => void;
   /** How often a store opened read-only checks whether the disk takes writes again (tests shorten it). */
@@ -60,9 +80,10 @@ export class Bridge {
   readonly registry: LockRegistry;
   readonly clock: ClockKeeper;
   private maintenance: NodeJS.Timeout | null = null;
+  private infoTimer: NodeJS.Timeout | null = null;
   private readOnlyProbe: NodeJS.Timeout | null = null;
-  private readonly restartNeeded: ((reason: string) => void) | undefined;
-  private readonly readOnlyProbeMs: number;
+  private lastInfo: { fingerprint: string; at: number } | null = null;
+  private stopping: Promise<void> | null = null;
   private readonly startedAt: number;
   private readonly version: string;
   private readonly log: Logger;
@@ -71,6 +92,11 @@ export class Bridge {
   readonly transports: readonly Transport[];
   /** The HTTP API's keys (also made and revoked by `lockbridge api-key`, on the same store). */
   readonly apiKeys: ApiKeys;
+  private readonly problems: LastProblems | undefined;
+  private readonly onInfo: ((info: BridgeInfo) => void) | undefined;
+  private readonly commandWaitMs: number;
+  private readonly restartNeeded: ((reason: string) => void) | undefined;
+  private readonly readOnlyProbeMs: number;
 
   private constructor(
     readonly config: Config,
@@ -78,16 +104,24 @@ export class Bridge {
   ) {
     const now = options.now ?? Date.now;
     this.now = now;
-    this.restartNeeded = options.onRestartNeeded;
-    this.readOnlyProbeMs = options.readOnlyProbeMs ?? READ_ONLY_PROBE_MS;
     this.log = options.log;
     this.startedAt = now();
-    this.version = options.version ?? process.env.npm_package_version ?? 'unknown';
+    this.version = options.version ?? lockbridgeVersion();
+    this.restartNeeded = options.onRestartNeeded;
+    this.readOnlyProbeMs = options.readOnlyProbeMs ?? READ_ONLY_PROBE_MS;
+    // A TLS, password or secret file a transport cannot use stops the start here, before the
+    // store is opened or anything runs. The API keys live in the store, so they are looked up late.
+    const deps: TransportDeps = {
+      apiKeys: { verify: (presented, verifyOptions) => this.apiKeys.verify(presented, verifyOptions) },
+      version: this.version,
+    };
+    const transports = options.transports ?? ((d: TransportDeps) => transportsFromConfig(config, d));
+    this.transports = typeof transports === 'function' ? transports(deps) : transports;
     this.store = Store.open(config.data_dir, config.gateway_id);
     this.changes = new Changes(this.store, now);
     this.clock = new ClockKeeper({
       store: this.store,
-      log: this.log,
+      log: this.log.child({ component: 'clock' }),
       now,
       requireSync: config.timing.require_clock_sync,
       leadMs: config.timing.time_bound_lead_s * 1000,
@@ -99,7 +133,7 @@ export class Bridge {
     const reconcile: ReconcileContext = {
       store: this.store,
       changes: this.changes.quiet(),
-      log: this.log,
+      log: this.log.child({ component: 'reconciler' }),
       now,
       timing: {
         delay_warning_after_ms: config.timing.delay_warning_after_s * 1000,
@@ -110,7 +144,7 @@ export class Bridge {
     };
     this.reconciler = new Reconciler(reconcile, config.reconciler.max_parallel_locks);
     this.registry = new LockRegistry(
-      { store: this.store, changes: this.changes, log: this.log, now },
+      { store: this.store, changes: this.changes, log: this.log.child({ component: 'locks' }), now },
       this.reconciler,
     );
     this.drivers =
@@ -133,9 +167,9 @@ export class Bridge {
     };
     this.api = createRequestHandler(api);
     this.apiKeys = new ApiKeys(this.store.apiKeys, now);
-    const deps: TransportDeps = { apiKeys: this.apiKeys };
-    const transports = options.transports ?? ((d: TransportDeps) => transportsFromConfig(config, d));
-    this.transports = typeof transports === 'function' ? transports(deps) : transports;
+    this.problems = options.problems;
+    this.onInfo = options.onInfo;
+    this.commandWaitMs = options.commandWaitMs ?? COMMAND_WAIT_MS;
   }
 
   static async start(options: BridgeOptions): Promise<Bridge> {
@@ -146,10 +180,10 @@ export class Bridge {
 
   private async boot(): Promise<void> {
     const { store, config } = this;
-    // Before anything is appended, so that no consumer misses an event of this run.
     this.watchStorage();
     // On a full or read-only disk the bridge still comes up: it answers storage_unavailable to
     // what would write, keeps locks' reports in memory, and catches up when the store writes again.
+    // Before anything is appended, so that no consumer misses an event of this run.
     this.tolerate(() => store.events.declareConsumers(this.transports.flatMap((t) => t.eventConsumers)));
     await this.clock.start();
     this.tolerate(() => this.registry.markAllOffline());
@@ -157,22 +191,27 @@ export class Bridge {
     this.tolerate(() => this.runMaintenance());
     this.maintenance = setInterval(() => this.runMaintenance(), HOUR_MS);
     this.maintenance.unref();
-    this.publishInfo();
+    this.publishInfo(true);
     for (const transport of this.transports) {
       await transport.start({
         api: this.api,
         events: store.events,
         retained: store.retained,
         log: this.log,
-        statusChanged: () => this.publishInfo(),
+        statusChanged: () => this.publishInfo(true),
       });
     }
-    this.publishInfo(); // with what the transports say now that they run
     for (const driver of this.drivers) {
       await driver.start((lock) => this.registry.attach(lock));
     }
     this.reconciler.wakeAll();
-    this.log.info({ gateway_id: config.gateway_id, devices: store.devices.list().length }, 'ready');
+    this.infoTimer = setInterval(() => this.refreshInfo(), INFO_CHECK_MS);
+    this.infoTimer.unref();
+    this.publishInfo(true);
+    this.log.info(
+      { gateway_id: config.gateway_id, devices: store.devices.list().length, version: this.version },
+      'ready',
+    );
   }
 
   /** A write at start that may wait for a store that can't write (its health says so, once). */
@@ -186,7 +225,7 @@ export class Bridge {
 
   /** Once an outage: says so, and catches up when the store writes again. */
   private watchStorage(): void {
-    this.store.health.onChange((status) => {
+    this.store.storage.onChange((status) => {
       if (!status.writable) {
         this.log.error(
           { reason: status.reason },
@@ -198,7 +237,7 @@ export class Bridge {
         this.registry.reports.flush();
         this.reconciler.wakeAll();
       }
-      this.publishInfo();
+      this.publishInfo(true);
     });
     if (!this.store.readOnly) return;
     // Opened read-only: it can only write again after a restart, once the disk takes writes.
@@ -218,20 +257,84 @@ export class Bridge {
   private clockRechecked(everything: boolean): void {
     if (everything) this.reconciler.wakeAll();
     else this.reconciler.sweep();
-    this.publishInfo();
+    this.publishInfo(false);
   }
 
-  private publishInfo(): void {
-    this.changes.bridgeInfo(
-      bridgeInfo({
-        gatewayId: this.config.gateway_id,
-        store: this.store,
-        clock: this.clock,
+  /** bridge/info now: what `lockbridge status` prints and the retained topic carries. */
+  info(): BridgeInfo {
+    const now = this.now();
+    const offline: string[] = [];
+    let online = 0;
+    for (const device of this.store.devices.list()) {
+      const lock = this.registry.get(device.device_id);
+      if (!lock) continue; // not reached by any driver this run (removed from the configuration, say)
+      if (lock.online) online++;
+      else offline.push(device.name);
+    }
+    const transports = Object.fromEntries(
+      this.transports.flatMap((t) => (t.health ? [[t.name, t.health()] as const] : [])),
+    );
+    return bridgeInfo(
+      storeInfo(this.store, this.config.gateway_id, now),
+      {
         version: this.version,
         startedAt: this.startedAt,
-        transports: this.transports,
-      }),
+        clock: this.clock.status(),
+        locks: { online, offline },
+        reconciler: this.reconciler.health(),
+        transports,
+        problems: this.problems?.snapshot() ?? {},
+        storage: this.store.storage.status,
+        extras: Object.assign({}, ...this.transports.map((t) => t.status?.() ?? {})),
+      },
+      now,
     );
+  }
+
+  /** What the info timer does: publishes bridge/info if it changed, or has not been for a while. */
+  refreshInfo(): void {
+    this.publishInfo(false);
+  }
+
+  /** Publishes bridge/info when it changed (at most every INFO_CHECK_MS), and now and then regardless. */
+  private publishInfo(force: boolean): void {
+    if (this.stopping) return;
+    try {
+      const info = this.info();
+      const fingerprint = infoFingerprint(info);
+      const now = this.now();
+      const stale = this.lastInfo === null || now - this.lastInfo.at >= INFO_REFRESH_MS;
+      if (!force && !stale && this.lastInfo?.fingerprint === fingerprint) return;
+      this.changes.bridgeInfo(info);
+      this.lastInfo = { fingerprint, at: now };
+      this.onInfo?.(info);
+    } catch (error) {
+      this.log.error({ err: error }, 'could not publish bridge/info');
+    }
+  }
+
+  /**
+   * For the watchdog: the store answers a read and no reconcile step is wedged. (That this runs at
+   * all shows the event loop turns.)
+   */
+  checkHealth(): HealthVerdict {
+    try {
+      this.store.health.ping();
+    } catch (error) {
+      return {
+        healthy: false,
+        reason: `the store does not answer a read (${error instanceof Error ? error.message : String(error)})`,
+      };
+    }
+    const oldest = this.reconciler.health().oldest_step_started_at;
+    if (oldest !== null && this.now() - oldest > STEP_WEDGED_MS) {
+      const seconds = Math.round((this.now() - oldest) / 1000);
+      return {
+        healthy: false,
+        reason: `a lock command has been running for ${seconds} s: the reconciler is wedged`,
+      };
+    }
+    return { healthy: true };
   }
 
   /** A lock or unlock must never happen late: one the bridge was carrying out when it stopped fails. */
@@ -258,15 +361,53 @@ export class Bridge {
     this.store.tx.run(() => this.store.requests.prune(now));
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Graceful shutdown (SIGTERM), within the unit's TimeoutStopSec: no new request; the lock
+   * command in flight finishes, or is abandoned after COMMAND_WAIT_MS (its intent was committed
+   * before it left, so the next start verifies the slot); the drivers stop; events and retained
+   * state go to the broker, which is told offline; the store closes.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
     if (this.maintenance) clearInterval(this.maintenance);
+    if (this.infoTimer) clearInterval(this.infoTimer);
     if (this.readOnlyProbe) clearInterval(this.readOnlyProbe);
     this.registry.stop();
+    for (const transport of this.transports) {
+      if (!transport.stopRequests) continue;
+      const done = await within(transport.stopRequests(), REQUESTS_WAIT_MS);
+      if (!done)
+        this.log.warn({ transport: transport.name }, 'requests still being handled at shutdown; not waiting');
+    }
     this.clock.stop();
-    await this.reconciler.stop();
+    const finished = await this.reconciler.stop(this.commandWaitMs);
+    if (!finished) {
+      this.log.warn(
+        { waited_ms: this.commandWaitMs },
+        'a lock command was still in flight at shutdown; abandoned (its outcome is checked at the next start)',
+      );
+    }
     for (const driver of this.drivers) await driver.stop();
+    if (!finished) await this.reconciler.idle(ABANDONED_WAIT_MS);
     for (const transport of this.transports) await transport.stop();
     this.store.close();
     this.log.info('stopped');
+  }
+}
+
+/** true when `promise` settled within `ms`. */
+async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true as const), timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }

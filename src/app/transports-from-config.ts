@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { MAX_PAYLOAD_BYTES } from '../api/router.ts';
 import type { ApiKeyVerifier } from '../auth/api-keys.ts';
 import { parseListen } from '../config/listen.ts';
-import { readMqttPassword, readWebhookSecret } from '../config/load.ts';
+import { readMqttPassword, readMqttTls, readWebhookSecret } from '../config/load.ts';
 import type { Config, HttpConfig, WebhookConfig } from '../config/schema.ts';
 import { HttpTransport } from '../transports/http/http-transport.ts';
 import { MqttTransport } from '../transports/mqtt/mqtt-transport.ts';
@@ -15,19 +15,19 @@ import { WebhooksTransport } from '../transports/webhooks/webhooks-transport.ts'
 /** What transports need from the bridge besides the configuration. */
 export interface TransportDeps {
   apiKeys: ApiKeyVerifier;
+  /** lockbridge's version (Home Assistant shows it on the bridge's device). */
+  version: string;
 }
-
-const read = (file: string | undefined) => (file ? readFileSync(file) : undefined);
 
 export function transportsFromConfig(config: Config, deps: TransportDeps): Transport[] {
   return [
-    mqttTransport(config),
+    mqttTransport(config, deps.version),
     ...(config.http ? [httpTransport(config.http, deps)] : []),
     ...(config.webhooks && config.webhooks.length > 0 ? [webhooksTransport(config.webhooks)] : []),
   ];
 }
 
-function mqttTransport(config: Config): MqttTransport {
+function mqttTransport(config: Config, version: string): MqttTransport {
   const { mqtt } = config;
   return new MqttTransport({
     url: mqtt.url,
@@ -35,12 +35,19 @@ function mqttTransport(config: Config): MqttTransport {
     clientId: mqtt.client_id ?? `lockbridge-${config.gateway_id}`,
     username: mqtt.username,
     password: readMqttPassword(config),
-    ca: read(mqtt.ca_file),
-    cert: read(mqtt.cert_file),
-    key: read(mqtt.key_file),
+    ...readMqttTls(config),
     rootTopic: `${mqtt.base_topic}/${config.gateway_id}`,
     includeCodes: mqtt.include_codes,
     maxPayloadBytes: MAX_PAYLOAD_BYTES,
+    ...(config.homeassistant.enabled
+      ? {
+          homeAssistant: {
+            discoveryPrefix: config.homeassistant.discovery_prefix,
+            gatewayId: config.gateway_id,
+            version,
+          },
+        }
+      : {}),
   });
 }
 

@@ -3,7 +3,15 @@
 // The list of keys comes from the schema itself, so a new setting gets its variable for free.
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { httpSchema, logSchema, mqttSchema, outboxSchema, reconcilerSchema, timingSchema } from './schema.ts';
+import {
+  homeassistantSchema,
+  httpSchema,
+  logSchema,
+  mqttSchema,
+  outboxSchema,
+  reconcilerSchema,
+  timingSchema,
+} from './schema.ts';
 
 const PREFIX = 'LOCKBRIDGE_';
 /** Not a setting: the path of the file itself (resolveConfigPath). */
@@ -24,6 +32,7 @@ const SECTIONS: Record<string, z.ZodObject> = {
   reconciler: reconcilerSchema,
   outbox: outboxSchema,
   http: httpSchema,
+  homeassistant: homeassistantSchema,
 };
 
 /** The schema type under optional() / default() wrappers. */

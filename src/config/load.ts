@@ -2,6 +2,7 @@
 // relative paths; also the check-config command and the MQTT password file.
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { createSecureContext } from 'node:tls';
 import { LineCounter, parseDocument } from 'yaml';
 import { applyEnvOverrides, type EnvOverrides } from './env.ts';
 import { ConfigError, configErrorMap, problemsFromIssues } from './problems.ts';
@@ -124,6 +125,43 @@ export function readMqttPassword(config: Config): string | undefined {
   return password;
 }
 
+export interface MqttTls {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+}
+
+/**
+ * The CA, client certificate and key the configuration names, read and checked. One TLS cannot use
+ * is a ConfigError: no reconnect would mend it, so the bridge refuses to start and says which file.
+ */
+export function readMqttTls(config: Config): MqttTls {
+  const tls: MqttTls = {};
+  for (const [key, field] of [
+    ['ca_file', 'ca'],
+    ['cert_file', 'cert'],
+    ['key_file', 'key'],
+  ] as const) {
+    const file = config.mqtt[key];
+    if (file === undefined) continue;
+    try {
+      tls[field] = readFileSync(file);
+    } catch (error) {
+      throw new ConfigError([`mqtt.${key}: cannot read ${file} (${reason(error)})`]);
+    }
+  }
+  if (tls.ca === undefined && tls.cert === undefined) return tls;
+  try {
+    createSecureContext(tls);
+  } catch (error) {
+    const files = tls.cert ? 'mqtt.cert_file, mqtt.key_file' : 'mqtt.ca_file';
+    throw new ConfigError([
+      `${files}: not usable for TLS (${error instanceof Error ? error.message : String(error)})`,
+    ]);
+  }
+  return tls;
+}
+
 /** Problems with the files the configuration names (only checked by check-config). */
 function fileProblems(config: Config): string[] {
   const problems: string[] = [];
@@ -133,7 +171,7 @@ function fileProblems(config: Config): string[] {
     if (!(error instanceof ConfigError)) throw error;
     problems.push(...error.problems);
   }
-  const readable: Array<[string, string | undefined]> = [
+  const files: Array<[string, string | undefined]> = [
     ...(['ca_file', 'cert_file', 'key_file'] as const).map((key): [string, string | undefined] => [
       `mqtt.${key}`,
       config.mqtt[key],
@@ -141,17 +179,27 @@ function fileProblems(config: Config): string[] {
     ['http.tls.cert_file', config.http?.tls?.cert_file],
     ['http.tls.key_file', config.http?.tls?.key_file],
   ];
-  for (const [keyPath, file] of readable) {
+  let readable = true;
+  for (const [keyPath, file] of files) {
     if (file === undefined) continue;
     try {
       accessSync(file, constants.R_OK);
     } catch (error) {
+      readable = false;
       problems.push(`${keyPath}: cannot read ${file} (${reason(error)})`);
     }
   }
   for (const [index, webhook] of (config.webhooks ?? []).entries()) {
     try {
       readWebhookSecret(webhook.secret_file, `webhooks.${index}.secret_file`);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+    }
+  }
+  if (readable) {
+    try {
+      readMqttTls(config);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       problems.push(...error.problems);

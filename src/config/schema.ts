@@ -37,6 +37,24 @@ const mqttUrl = z
     }
   });
 
+/**
+ * The broker's host when PINs sent to it would cross a network unencrypted (mqtt:// or ws:// to a
+ * host other than this machine), else null. A URL the url check refuses is its problem, not ours.
+ */
+function plaintextRemoteHost(value: string): string | null {
+  if (value === 'embedded') return null;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'mqtt:' && url.protocol !== 'ws:') return null;
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const loopback = host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  return loopback ? null : host;
+}
+
 const baseTopic = z
   .string()
   .min(1, 'must not be empty')
@@ -56,9 +74,19 @@ export const mqttSchema = z
     cert_file: path.optional(),
     key_file: path.optional(),
     include_codes: z.boolean().default(false),
+    /** Lets include_codes send PINs unencrypted to a broker on another machine (refused otherwise). */
+    allow_plaintext_codes: z.boolean().default(false),
     embedded_port: port.default(1883),
   })
   .superRefine((mqtt, ctx) => {
+    const exposed = plaintextRemoteHost(mqtt.url);
+    if (mqtt.include_codes && exposed !== null && !mqtt.allow_plaintext_codes) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['include_codes'],
+        message: `would send PINs unencrypted over the network to ${exposed}: use an mqtts:// or wss:// url, or set mqtt.allow_plaintext_codes: true to accept that`,
+      });
+    }
     if (mqtt.cert_file !== undefined && mqtt.key_file === undefined) {
       ctx.addIssue({
         code: 'custom',
@@ -74,6 +102,14 @@ export const mqttSchema = z
       });
     }
   });
+
+const discoveryPrefix = baseTopic;
+
+export const homeassistantSchema = z.strictObject({
+  /** MQTT discovery: one Home Assistant device per lock, through the MQTT transport. */
+  enabled: z.boolean().default(true),
+  discovery_prefix: discoveryPrefix.default('homeassistant'),
+});
 
 export const logSchema = z.strictObject({
   level: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
@@ -313,6 +349,7 @@ export const configSchema = z.strictObject({
   zigbee: zigbeeSchema.optional(),
   http: httpSchema.optional(),
   webhooks: webhooks.optional(),
+  homeassistant: homeassistantSchema.prefault({}),
 });
 
 /** The configuration with every default applied. */

@@ -33,12 +33,16 @@ export interface Device {
   capabilities: LockCapabilities | null;
   online: boolean;
   locked: boolean | null;
+  /** The lock reported its bolt jammed (locked is then null) until it reports a bolt position again. */
+  jammed: boolean;
   door_open: boolean | null;
   battery_level: number | null;
   /** When every slot was last read from the lock; null: never (a new lock). */
   slots_read_at: number | null;
   /** A read of every slot is under way and goes on from this slot (it survives restarts); null: none. */
   full_read_from: number | null;
+  /** When the lock left its network or was removed from it; null: it is on its network. */
+  removed_at: number | null;
   created_at: number;
 }
 
@@ -84,14 +88,17 @@ export function disconnected(device: Device, reason: string): DeviceChange {
 
 /** A lock joined its network and was interviewed (a Zigbee lock paired, or paired again after leaving). */
 export function added(device: Device): DeviceChange {
-  return { device, events: [{ event_type: 'device.added', device_id: device.device_id }] };
+  return {
+    device: { ...device, removed_at: null },
+    events: [{ event_type: 'device.added', device_id: device.device_id }],
+  };
 }
 
 /** The lock left its network or was removed from it: unreachable until it joins again; its codes stay. */
-export function removed(device: Device, reason: string): DeviceChange {
+export function removed(device: Device, reason: string, at: number): DeviceChange {
   const gone = disconnected(device, reason);
   return {
-    device: gone.device,
+    device: { ...gone.device, removed_at: at },
     events: [
       ...gone.events,
       { event_type: 'device.removed', device_id: device.device_id, fields: { reason } },
@@ -139,7 +146,7 @@ export function lockStateReported(
   used: CodeRef | null,
 ): DeviceChange {
   const locked = state === 'locked' ? true : state === 'unlocked' ? false : null;
-  const next = { ...device, locked };
+  const next = { ...device, locked, jammed: state === 'jammed' };
   // A keypad unlock is reported by codeUsed and a host action by its action attempt: once each.
   if (locked === null || source === 'host' || (source === 'keypad' && !locked))
     return { device: next, events: [] };
@@ -173,7 +180,10 @@ export function codeUsed(
           fields: { ...fields, reason: result },
         };
   if (used) event.access_code_id = used.access_code_id;
-  return { device: result === 'unlocked' ? { ...device, locked: false } : device, events: [event] };
+  return {
+    device: result === 'unlocked' ? { ...device, locked: false, jammed: false } : device,
+    events: [event],
+  };
 }
 
 /** Someone entered a PIN the lock does not hold (`attempts` in a row). */
@@ -193,7 +203,7 @@ export function wrongCode(device: Device, attempts: number): DeviceChange {
 /** The lock confirmed a lock or unlock the bridge asked for. */
 export function actuated(device: Device, locked: boolean, actionAttemptId: string): DeviceChange {
   return {
-    device: { ...device, locked },
+    device: { ...device, locked, jammed: false },
     events: [
       {
         event_type: locked ? 'lock.locked' : 'lock.unlocked',

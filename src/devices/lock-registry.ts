@@ -108,7 +108,7 @@ export class LockRegistry {
       ctx.log.info({ device_id: deviceId }, 'lock joined its network');
     });
     lock.on('removed', (reason) => {
-      report(() => changeDevice(ctx, deviceId, (device) => removed(device, reason)));
+      report(() => changeDevice(ctx, deviceId, (device) => removed(device, reason, ctx.now())));
       ctx.log.warn({ device_id: deviceId, reason }, 'lock left its network; its codes stay in the store');
     });
     lock.on('slot_changed', (slot, reading) => observer.slotChanged(deviceId, slot, reading));

@@ -2,6 +2,9 @@
 // could put a PIN redacted: PINs are secrets and must never reach a log.
 import { type DestinationStream, type Logger, pino } from 'pino';
 import pretty from 'pino-pretty';
+import type { ProblemLine } from './last-problems.ts';
+
+const WARN = 40;
 
 /** Keys that hold a PIN or a password wherever they appear. */
 const SECRET_KEYS = ['code', 'pin', 'new_code', 'password'];
@@ -19,6 +22,8 @@ export interface LoggerOptions {
   pretty: boolean;
   /** Tests capture the log here; stdout otherwise. */
   destination?: NodeJS.WritableStream;
+  /** Told of every line at warn or above (LastProblems keeps the last one per subsystem). */
+  onProblem?: (line: ProblemLine) => void;
 }
 
 /**
@@ -34,10 +39,26 @@ function serializeError(error: unknown): unknown {
 }
 
 export function createLogger(options: LoggerOptions): Logger {
+  const { onProblem } = options;
   const settings = {
     level: options.level,
     redact: { paths: [...REDACT_PATHS], censor: REDACTED },
     serializers: { err: serializeError },
+    ...(onProblem
+      ? {
+          hooks: {
+            logMethod(
+              this: Logger,
+              args: Parameters<Logger['info']>,
+              method: (...a: unknown[]) => void,
+              level: number,
+            ) {
+              if (level >= WARN) onProblem({ level, bindings: this.bindings(), args });
+              method.apply(this, args);
+            },
+          },
+        }
+      : {}),
   };
   const destination = options.destination as DestinationStream | undefined;
   if (options.pretty) {

@@ -16,6 +16,16 @@ export interface StepResult {
 
 export type Step = (key: string) => Promise<StepResult>;
 
+/** What the queue is doing, for health reports and the watchdog. Read-only. */
+export interface QueueHealth {
+  /** Steps running now. */
+  running: number;
+  /** When the longest-running step started (epoch ms), or null: none runs. */
+  oldest_step_started_at: number | null;
+  /** Keys whose last step threw (retrying with backoff). */
+  failing: number;
+}
+
 export interface LockQueueOptions {
   concurrency: number;
   backoff: BackoffPolicy;
@@ -50,6 +60,8 @@ interface Entry {
   failures: number;
   /** The first of them was logged at error (its recovery is then logged too). */
   failureLogged: boolean;
+  /** When the step running now started (after it got its turn), or null. */
+  stepStartedAt: number | null;
 }
 
 export class LockQueue {
@@ -76,11 +88,41 @@ export class LockQueue {
     return this.entries.get(key)?.failures ?? 0;
   }
 
+  health(): QueueHealth {
+    let running = 0;
+    let oldest: number | null = null;
+    let failing = 0;
+    for (const entry of this.entries.values()) {
+      if (entry.failures > 0) failing++;
+      if (entry.stepStartedAt === null) continue;
+      running++;
+      if (oldest === null || entry.stepStartedAt < oldest) oldest = entry.stepStartedAt;
+    }
+    return { running, oldest_step_started_at: oldest, failing };
+  }
+
   /** Stops running steps; resolves once none is running. */
-  async stop(): Promise<void> {
+  async stop(waitMs = Number.POSITIVE_INFINITY): Promise<boolean> {
     this.stopped = true;
     for (const entry of this.entries.values()) this.clearTimer(entry);
-    await this.idle();
+    return this.idleWithin(waitMs);
+  }
+
+  /** true once no step runs; false if one still runs after `waitMs`. */
+  async idleWithin(waitMs: number): Promise<boolean> {
+    if (!Number.isFinite(waitMs)) {
+      await this.idle();
+      return true;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), waitMs);
+    });
+    try {
+      return await Promise.race([this.idle().then(() => true as const), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Resolves once no step is running. */
@@ -95,7 +137,14 @@ export class LockQueue {
   private entry(key: string): Entry {
     let entry = this.entries.get(key);
     if (!entry) {
-      entry = { dirty: false, running: null, timer: null, failures: 0, failureLogged: false };
+      entry = {
+        dirty: false,
+        running: null,
+        timer: null,
+        failures: 0,
+        failureLogged: false,
+        stepStartedAt: null,
+      };
       this.entries.set(key, entry);
     }
     return entry;
@@ -110,6 +159,7 @@ export class LockQueue {
         const release = await this.semaphore.acquire();
         try {
           if (this.stopped) break;
+          entry.stepStartedAt = this.options.now();
           const result = await this.step(key);
           if (entry.failures > 0) {
             const line = { key, failures: entry.failures };
@@ -132,6 +182,7 @@ export class LockQueue {
           } else this.options.log.debug(fields, 'reconcile step failed again');
           lookAt = this.options.now() + delay;
         } finally {
+          entry.stepStartedAt = null;
           release();
         }
       }

@@ -9,7 +9,7 @@ import type { SlotReading } from '../core/slot.ts';
 import { isStorageError } from '../store/storage-health.ts';
 import type { ReconcileContext } from './context.ts';
 import { type DoorAction, LockMemory } from './lock-memory.ts';
-import { LockQueue } from './lock-queue.ts';
+import { LockQueue, type QueueHealth } from './lock-queue.ts';
 import { recordSlotReading } from './observations.ts';
 import type { ReadOccasion } from './read-plan.ts';
 import { reconcileLock } from './reconcile-lock.ts';
@@ -133,10 +133,25 @@ export class Reconciler {
     for (const deviceId of this.ctx.store.codes.devicesWaiting()) this.wakeToReplan(deviceId);
   }
 
-  async stop(): Promise<void> {
+  /** What the queue is doing (steps running, the oldest one's start, locks failing): read-only. */
+  health(): QueueHealth {
+    return this.queue.health();
+  }
+
+  /**
+   * Takes no new step and waits for the steps running (the command in flight) to end, at most
+   * `waitMs`: true once none runs, false when one was still running (it is abandoned: its intent
+   * was committed before the command left, so the next start verifies the slot).
+   */
+  async stop(waitMs = Number.POSITIVE_INFINITY): Promise<boolean> {
     this.stopped = true;
     this.windows.disarm();
-    await this.queue.stop();
+    return this.queue.stop(waitMs);
+  }
+
+  /** Resolves once no step runs, or false after `waitMs`. */
+  idle(waitMs: number): Promise<boolean> {
+    return this.queue.idleWithin(waitMs);
   }
 
   private memory(deviceId: string): LockMemory {

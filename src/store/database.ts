@@ -14,7 +14,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { migrate } from './migrations.ts';
+import { migrate, SCHEMA_VERSION } from './migrations.ts';
 import { isStorageError } from './storage-health.ts';
 
 export const STORE_FILE = 'lockbridge.db';
@@ -107,4 +107,26 @@ function openWritable(path: string): DatabaseSync {
   } finally {
     process.umask(previousUmask);
   }
+}
+
+/**
+ * The store opened for reading only, beside a running daemon or without one (`lockbridge status`,
+ * `backup`): no migration, no pragma that writes. Refuses a missing store and a schema this
+ * version does not know exactly (older: the daemon migrates it at its next start; newer: it came
+ * from a newer lockbridge).
+ */
+export function openDatabaseReadOnly(dataDir: string): DatabaseSync {
+  const path = join(dataDir, STORE_FILE);
+  if (!existsSync(path)) throw new Error(`no store in ${dataDir} (${STORE_FILE} does not exist)`);
+  const db = new DatabaseSync(path, { readOnly: true, timeout: 5000 });
+  const { user_version: version } = db.prepare('PRAGMA user_version').get() as { user_version: number };
+  if (version !== SCHEMA_VERSION) {
+    db.close();
+    throw new Error(
+      version > SCHEMA_VERSION
+        ? `the store has schema version ${version}, newer than this lockbridge knows (${SCHEMA_VERSION})`
+        : `the store has schema version ${version}; this lockbridge migrates it to ${SCHEMA_VERSION} when the daemon next starts`,
+    );
+  }
+  return db;
 }

@@ -15,6 +15,7 @@ interface DeviceRow {
   battery_level: number | null;
   slots_read_at: number | null;
   full_read_from: number | null;
+  removed_at: number | null;
   created_at: number;
 }
 
@@ -25,11 +26,14 @@ const fromRow = (row: DeviceRow): Device => ({
   name: row.name,
   capabilities: row.capabilities ? (JSON.parse(row.capabilities) as LockCapabilities) : null,
   online: row.online === 1,
-  locked: row.locked === null ? null : row.locked === 'locked',
+  // One column for the bolt: 'locked', 'unlocked', 'jammed' or null (unknown).
+  locked: row.locked === 'locked' ? true : row.locked === 'unlocked' ? false : null,
+  jammed: row.locked === 'jammed',
   door_open: row.door === null ? null : row.door === 'open',
   battery_level: row.battery_level,
   slots_read_at: row.slots_read_at,
   full_read_from: row.full_read_from,
+  removed_at: row.removed_at,
   created_at: row.created_at,
 });
 
@@ -49,7 +53,7 @@ export class DeviceRepository {
     );
     this.updateStmt = db.prepare(
       `UPDATE devices SET name = ?, capabilities = ?, online = ?, locked = ?, door = ?, battery_level = ?,
-         slots_read_at = ?, full_read_from = ? WHERE device_id = ?`,
+         slots_read_at = ?, full_read_from = ?, removed_at = ? WHERE device_id = ?`,
     );
   }
 
@@ -85,11 +89,12 @@ export class DeviceRepository {
       device.name,
       device.capabilities ? JSON.stringify(device.capabilities) : null,
       device.online ? 1 : 0,
-      device.locked === null ? null : device.locked ? 'locked' : 'unlocked',
+      device.jammed ? 'jammed' : device.locked === null ? null : device.locked ? 'locked' : 'unlocked',
       device.door_open === null ? null : device.door_open ? 'open' : 'closed',
       device.battery_level,
       device.slots_read_at,
       device.full_read_from,
+      device.removed_at,
       device.device_id,
     );
   }

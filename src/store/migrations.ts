@@ -163,6 +163,10 @@ const MIGRATIONS: string[] = [
     last_used_at INTEGER
   );
   `,
+  // 7: a lock removed from its network stays (its codes do) but is shown as removed
+  `
+  ALTER TABLE devices ADD COLUMN removed_at INTEGER;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

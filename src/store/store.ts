@@ -6,7 +6,13 @@ import type { DatabaseSync } from 'node:sqlite';
 import { AccessCodeRepository } from './access-codes.ts';
 import { ActionAttemptRepository } from './action-attempts.ts';
 import { ApiKeyRepository } from './api-keys.ts';
-import { keepReserve, type OpenedDatabase, openDatabase, STORE_FILE } from './database.ts';
+import {
+  keepReserve,
+  type OpenedDatabase,
+  openDatabase,
+  openDatabaseReadOnly,
+  STORE_FILE,
+} from './database.ts';
 import { DeviceRepository } from './devices.ts';
 import { EventLog } from './events.ts';
 import { MetaRepository } from './meta.ts';
@@ -14,13 +20,14 @@ import { RequestRepository } from './requests.ts';
 import { RetainedOutbox } from './retained-outbox.ts';
 import { SlotRepository } from './slots.ts';
 import { StorageHealth } from './storage-health.ts';
+import { StoreHealth } from './store-health.ts';
 import { Transactor } from './transaction.ts';
 import { UnmanagedCodeRepository } from './unmanaged-codes.ts';
 
 export class Store {
   readonly tx: Transactor;
   /** Whether writes reach the store (a full or read-only disk makes them fail). */
-  readonly health = new StorageHealth();
+  readonly storage = new StorageHealth();
   readonly devices: DeviceRepository;
   readonly codes: AccessCodeRepository;
   readonly slots: SlotRepository;
@@ -33,6 +40,8 @@ export class Store {
   readonly meta: MetaRepository;
   /** Hashes of the HTTP API's keys. */
   readonly apiKeys: ApiKeyRepository;
+  /** Aggregate read-only questions (bridge/info, status, the watchdog). */
+  readonly health: StoreHealth;
 
   /**
    * Opened read-only because the disk refused writes even with the reserve given back: writes are
@@ -49,8 +58,8 @@ export class Store {
     const db = opened.db;
     this.db = db;
     this.readOnly = opened.readOnlyBecause !== null;
-    if (opened.readOnlyBecause !== null) this.health.failed({ errcode: 8, errstr: opened.readOnlyBecause });
-    this.tx = new Transactor(db, dataDir === null ? null : `${join(dataDir, STORE_FILE)}-wal`, this.health);
+    if (opened.readOnlyBecause !== null) this.storage.failed({ errcode: 8, errstr: opened.readOnlyBecause });
+    this.tx = new Transactor(db, dataDir === null ? null : `${join(dataDir, STORE_FILE)}-wal`, this.storage);
     this.devices = new DeviceRepository(db);
     this.codes = new AccessCodeRepository(db, this.tx);
     this.slots = new SlotRepository(db, this.tx);
@@ -61,10 +70,16 @@ export class Store {
     this.retained = new RetainedOutbox(db, this.tx);
     this.meta = new MetaRepository(db);
     this.apiKeys = new ApiKeyRepository(db);
+    this.health = new StoreHealth(db);
   }
 
   static open(dataDir: string, gatewayId: string): Store {
     return new Store(openDatabase(dataDir), dataDir, gatewayId);
+  }
+
+  /** The store for reading only (status, backup): beside a running daemon, never migrated. */
+  static openReadOnly(dataDir: string, gatewayId: string): Store {
+    return new Store({ db: openDatabaseReadOnly(dataDir), readOnlyBecause: null }, dataDir, gatewayId);
   }
 
   /** A store in memory, for tests of the parts above it (no file, same schema). */

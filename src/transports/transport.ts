@@ -18,6 +18,16 @@ export interface TransportContext {
   statusChanged: () => void;
 }
 
+/** How a transport is doing, for bridge/info and `lockbridge status`. */
+export interface TransportHealth {
+  /** Connected to its broker, or listening (a server transport). */
+  connected: boolean;
+  /** Epoch ms since when `connected` has held its value; null: not yet known. */
+  since: number | null;
+  /** Why it is not connected (the last connection error), when it is not. */
+  reason?: string;
+}
+
 export interface Transport {
   readonly name: string;
   /**
@@ -26,8 +36,18 @@ export interface Transport {
    */
   readonly eventConsumers: readonly string[];
   start(ctx: TransportContext): Promise<void>;
-  /** Stops taking requests and delivering; what was not delivered waits in the store. */
+  /**
+   * Shutdown, first part: takes no new request and resolves once the requests in hand are
+   * answered. Events and retained state still flow until stop().
+   */
+  stopRequests?(): Promise<void>;
+  /**
+   * Shutdown, last part: delivers what it can within a few seconds, says goodbye (MQTT: offline)
+   * and closes; what was not delivered waits in the store.
+   */
   stop(): Promise<void>;
-  /** What an operator should see in bridge/info (a failing webhook endpoint, the HTTP URL). */
+  /** Connected or not, for bridge/info's transports and `lockbridge status`. */
+  health?(): TransportHealth;
+  /** What else an operator should see in bridge/info (a failing webhook endpoint, the HTTP URL). */
   status?(): Record<string, unknown>;
 }

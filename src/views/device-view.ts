@@ -11,6 +11,7 @@ export function deviceView(device: Device) {
     properties: {
       online: device.online,
       locked: device.locked,
+      jammed: device.jammed,
       door_open: device.door_open,
       battery_level: device.battery_level,
       code_constraints: caps
@@ -24,15 +25,7 @@ export function deviceView(device: Device) {
       serial_number: caps?.serial_number ?? null,
       slot_read: slotRead(device),
     },
-    errors: device.online
-      ? []
-      : [
-          {
-            error_code: 'device_offline',
-            message: 'The lock is not answering.',
-            created_at: iso(device.created_at),
-          },
-        ],
+    errors: deviceErrors(device),
     warnings: [],
     created_at: iso(device.created_at),
   };
@@ -50,4 +43,25 @@ function slotRead(device: Device) {
     slot_count: device.capabilities?.slot_count ?? null,
     completed_at: complete && device.slots_read_at !== null ? iso(device.slots_read_at) : null,
   };
+}
+
+/** Offline, or removed from its network (which says more than offline, and so replaces it). */
+function deviceErrors(device: Device) {
+  if (device.removed_at !== null) {
+    return [
+      {
+        error_code: 'device_removed',
+        message: 'The lock left its network or was removed from it; it comes back when it joins again.',
+        created_at: iso(device.removed_at),
+      },
+    ];
+  }
+  if (device.online) return [];
+  return [
+    {
+      error_code: 'device_offline',
+      message: 'The lock is not answering.',
+      created_at: iso(device.created_at),
+    },
+  ];
 }

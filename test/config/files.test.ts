@@ -17,13 +17,27 @@ describe('shipped configuration files', () => {
     expect(config.mqtt).toMatchObject({
       cert_file: '/etc/lockbridge/client.pem',
       key_file: '/etc/lockbridge/client.key',
+      allow_plaintext_codes: false,
     });
+    expect(config.homeassistant).toEqual({ enabled: true, discovery_prefix: 'homeassistant' });
     expect(config.http).toMatchObject({
       listen: '127.0.0.1:8080',
       auth: true,
       tls: { key_file: '/etc/lockbridge/tls.key' },
     });
     expect(config.webhooks?.map((w) => w.id)).toEqual(['cloud']);
+  });
+
+  it('installed.yaml (what the installer writes on a fresh hub) is valid: loopback broker, Home Assistant on, no locks yet', () => {
+    const config = loadConfig(shipped('installed.yaml'), {});
+    expect(config).toMatchObject({
+      gateway_id: 'hub-1',
+      data_dir: '/var/lib/lockbridge',
+      mqtt: { url: 'mqtt://127.0.0.1:1883', include_codes: false },
+      homeassistant: { enabled: true, discovery_prefix: 'homeassistant' },
+      locks: [],
+    });
+    expect(config.http).toBeUndefined(); // the HTTP API is opt-in: nothing listens until asked
   });
 
   it('demo.yaml runs an embedded broker with three simulated locks, its store in the checkout', () => {

@@ -17,6 +17,7 @@ describe('defaults', () => {
         url: 'mqtt://127.0.0.1:1883',
         base_topic: 'lockbridge',
         include_codes: false,
+        allow_plaintext_codes: false,
         embedded_port: 1883,
       },
       log: { level: 'info', pretty: false },
@@ -31,6 +32,7 @@ describe('defaults', () => {
       reconciler: { max_parallel_locks: 8 },
       outbox: { max_age_days: 7, max_events: 100000 },
       locks: [],
+      homeassistant: { enabled: true, discovery_prefix: 'homeassistant' },
     });
   });
 
@@ -212,6 +214,50 @@ describe('bad values', () => {
     expect(
       problems(['gateway_id: a', 'data_dir: /d', 'mqtt: { url: embedded, embedded_port: 70000 }'])[0],
     ).toMatch(/^mqtt\.embedded_port: /);
+  });
+
+  it('refuses PINs over plaintext MQTT to another machine, and says why and how to allow it', () => {
+    const file = (url: string, extra = '') => [
+      'gateway_id: a',
+      'data_dir: /d',
+      `mqtt: { url: "${url}", include_codes: true${extra} }`,
+    ];
+    expect(problems(file('mqtt://broker.example.net:1883'))).toEqual([
+      'mqtt.include_codes: would send PINs unencrypted over the network to broker.example.net: use an mqtts:// or wss:// url, or set mqtt.allow_plaintext_codes: true to accept that',
+    ]);
+    expect(problems(file('ws://10.0.0.5/mqtt'))).toHaveLength(1);
+    // Encrypted, on this machine, or explicitly allowed: accepted.
+    const accepted = [
+      'mqtts://broker.example.net',
+      'wss://b/mqtt',
+      'mqtt://127.0.0.1',
+      'mqtt://localhost:1883',
+      'mqtt://[::1]:1883',
+      'embedded',
+    ];
+    for (const url of accepted) expect(load(file(url)).mqtt.include_codes).toBe(true);
+    expect(load(file('mqtt://broker.example.net', ', allow_plaintext_codes: true')).mqtt.include_codes).toBe(
+      true,
+    );
+    // Without include_codes no PIN leaves: nothing to refuse.
+    expect(
+      load(['gateway_id: a', 'data_dir: /d', 'mqtt: { url: "mqtt://broker.example.net" }']).mqtt.url,
+    ).toBe('mqtt://broker.example.net');
+  });
+
+  it('checks the homeassistant section: a boolean, and a discovery prefix that can be a topic', () => {
+    expect(
+      load([...MINIMAL, 'homeassistant: { enabled: false, discovery_prefix: ha/disc }']).homeassistant,
+    ).toEqual({
+      enabled: false,
+      discovery_prefix: 'ha/disc',
+    });
+    expect(
+      problems([...MINIMAL, 'homeassistant: { enabled: yes please, discovery_prefix: "ha/#" }']),
+    ).toEqual([
+      'homeassistant.enabled: expected boolean, got string',
+      'homeassistant.discovery_prefix: must not contain the MQTT wildcards + or #',
+    ]);
   });
 
   it('wants cert_file and key_file together', () => {

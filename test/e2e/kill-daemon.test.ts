@@ -1,36 +1,24 @@
 // The real daemon as a child process (lockbridge run), killed with SIGKILL right after it
 // acknowledged a request: the request survives, and the code reaches the lock after the restart.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { ApiClient, eventually } from '../helpers/api-client.ts';
+import { type Daemon, startDaemon } from '../helpers/daemon.ts';
 import { type Broker, startMosquitto } from '../helpers/mosquitto.ts';
 
-const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 let broker: Broker | undefined;
 let api: ApiClient | undefined;
-let daemon: ChildProcess | undefined;
+let daemon: Daemon | undefined;
 let dir: string | undefined;
 
 afterEach(async () => {
-  daemon?.kill('SIGKILL');
+  daemon?.proc.kill('SIGKILL');
   await api?.close();
   await broker?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
-
-function startDaemon(config: string): { proc: ChildProcess; output: () => string } {
-  // process.execPath is the project's Node 24 (npm test runs it); tsx loads the TypeScript.
-  const proc = spawn(process.execPath, ['--import', 'tsx', MAIN, 'run', '--config', config], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  return { proc, output: () => out };
-}
 
 it('an acknowledged request survives kill -9, and the code is set after the restart', async () => {
   broker = await startMosquitto();
@@ -52,12 +40,8 @@ it('an acknowledged request survives kill -9, and the code is set after the rest
   );
   api = await ApiClient.connect(broker.url, 'lockbridge/kill-test');
   let run = startDaemon(config);
-  daemon = run.proc;
-  await eventually(
-    () => run.output().includes('"ready"') || run.output().includes('ready'),
-    20_000,
-    'daemon ready',
-  );
+  daemon = run;
+  await run.waitFor('ready');
   const devices = await eventually(
     async () => {
       const list = await api!.request('devices/list');
@@ -73,11 +57,11 @@ it('an acknowledged request survives kill -9, and the code is set after the rest
     code: '482916',
   });
   expect(created.ok).toBe(true);
-  daemon.kill('SIGKILL'); // the write to the lock (2 s) is still on its way
-  await new Promise((resolve) => daemon!.once('exit', resolve));
+  run.proc.kill('SIGKILL'); // the write to the lock (2 s) is still on its way
+  await run.exited;
 
   run = startDaemon(config);
-  daemon = run.proc;
+  daemon = run;
   const id = created.access_code.access_code_id;
   await api.waitForEvent(
     (e) => e.event_type === 'access_code.set_on_device' && e.access_code_id === id,

@@ -1,13 +1,9 @@
 // The seed scenarios end to end on a lockwire lock: MQTT (real Mosquitto) → bridge with the serial
 // driver from its configuration → the real serialport binding on a socat pty → the lock simulator.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { LockSimulator } from '../../drivers/serial/simulator/lock-simulator.ts';
-import { PtyPair } from '../../drivers/serial/simulator/pty-pair.ts';
 import { ApiClient, eventually } from '../helpers/api-client.ts';
 import { Harness, ROOT } from '../helpers/bridge-harness.ts';
+import { lockwireLock } from '../helpers/lockwire-lock.ts';
 import { type Broker, startMosquitto } from '../helpers/mosquitto.ts';
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
@@ -18,22 +14,7 @@ afterEach(async () => {
 async function serialBridge() {
   const broker: Broker = await startMosquitto();
   cleanups.push(() => broker.stop());
-  const dir = mkdtempSync(join(tmpdir(), 'lockbridge-serial-e2e-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const pty = new PtyPair(join(dir, 'host'), join(dir, 'lock'));
-  await pty.plug();
-  cleanups.push(() => pty.unplug());
-  const sim = new LockSimulator({
-    slots: 20,
-    min_code_length: 4,
-    max_code_length: 8,
-    can_read_codes: true,
-    supports_native_scheduling: true,
-    serial_number: 'LK-E2E-1',
-    has_clock: true,
-  });
-  await sim.open(pty.lockPath);
-  cleanups.push(() => sim.close());
+  const { pty, sim } = await lockwireLock('LK-E2E-1', cleanups);
   const h = new Harness(null, {
     brokerUrl: broker.url,
     yaml: `locks:\n  - name: Front door\n    driver: serial\n    serial: { path: ${pty.hostPath} }\n`,
@@ -168,24 +149,9 @@ it('on a lockwire lock: a code programmed at the keypad is unmanaged, converted;
 it('a lockwire lock whose firmware sends oversize SLOTS frames is read with fewer slots at a time: no flapping, one warning, the code gets set', async () => {
   const broker: Broker = await startMosquitto();
   cleanups.push(() => broker.stop());
-  const dir = mkdtempSync(join(tmpdir(), 'lockbridge-serial-e2e-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const pty = new PtyPair(join(dir, 'host'), join(dir, 'lock'));
-  await pty.plug();
-  cleanups.push(() => pty.unplug());
-  const sim = new LockSimulator({
-    slots: 20,
-    min_code_length: 4,
-    max_code_length: 8,
-    can_read_codes: true,
-    supports_native_scheduling: true,
-    serial_number: 'LK-E2E-2',
-    has_clock: true,
-  });
+  const { pty, sim } = await lockwireLock('LK-E2E-2', cleanups);
   sim.model.write(17, '24680246', null, 'keypad'); // read through the fallback, or not seen at all
   sim.faults.oversizeSlotsAbove = 5; // READ_SLOTS of 16 and 8 slots: a frame past 245 bytes, dropped
-  await sim.open(pty.lockPath);
-  cleanups.push(() => sim.close());
   const h = new Harness(null, {
     brokerUrl: broker.url,
     yaml: `locks:\n  - name: Front door\n    driver: serial\n    serial: { path: ${pty.hostPath}, response_timeout_ms: 100 }\n`,

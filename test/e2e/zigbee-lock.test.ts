@@ -182,9 +182,16 @@ describe('a Zigbee lock over MQTT', () => {
     expect(removed.device_id).toBe(id);
     await api.waitForEvent((e) => e.event_type === 'device.disconnected' && e.device_id === id);
     expect((await api.request('access_codes/list', { device_id: id })).access_codes).toHaveLength(1);
+    const gone = (await api.request('devices/get', { device_id: id })).device as {
+      errors: Array<{ error_code: string }>;
+    };
+    expect(gone.errors.map((e) => e.error_code)).toEqual(['device_removed']);
     const reads = network.framesTo(IEEE, 'getPinCode').length;
     const again = await pair(env, sim);
     expect(again.device_id).toBe(id);
+    expect((again as { errors: Array<{ error_code: string }> }).errors).not.toContainEqual(
+      expect.objectContaining({ error_code: 'device_removed' }),
+    );
     expect(api.eventsOf('device.added')).toHaveLength(2);
     await eventually(
       () => network.framesTo(IEEE, 'getPinCode').length > reads,

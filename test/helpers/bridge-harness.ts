@@ -9,10 +9,12 @@ import type { LockModelOptions } from '../../drivers/simulated/lock-model.ts';
 import { SimulatedDriver } from '../../drivers/simulated/simulated-driver.ts';
 import type { SimulatedLock } from '../../drivers/simulated/simulated-lock.ts';
 import { Bridge } from '../../src/app/bridge.ts';
-import { transportsFromConfig } from '../../src/app/transports-from-config.ts';
+import { type TransportDeps, transportsFromConfig } from '../../src/app/transports-from-config.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
+import type { LastProblems } from '../../src/log/last-problems.ts';
 import { createLogger } from '../../src/log/logger.ts';
+import type { Transport } from '../../src/transports/transport.ts';
 import { type ApiBody, eventually } from './api-client.ts';
 
 export const ROOT = 'lockbridge/test-hub';
@@ -67,6 +69,12 @@ export interface HarnessOptions {
   /** A driver asks for a daemon restart (a Zigbee stick that can't be restarted in the process). */
   onRestartNeeded?: (reason: string) => void;
   readOnlyProbeMs?: number;
+  /** Passed to the bridge (shutdown: how long the command in flight may take). */
+  commandWaitMs?: number;
+  /** The last problem per subsystem, fed by the captured logger. */
+  problems?: LastProblems;
+  /** Transports built by the test (from this.config), instead of the configuration's or none. */
+  transports?: (config: Config) => Transport[];
 }
 
 export class Harness {
@@ -98,24 +106,33 @@ export class Harness {
   }
 
   async start(): Promise<Bridge> {
+    const problems = this.options.problems;
     const logger = createLogger({
       level: this.options.logLevel ?? 'trace',
       pretty: false,
       destination: this.log,
+      ...(problems ? { onProblem: (line) => problems.record(line) } : {}),
     });
     this.bridge = await Bridge.start({
       config: this.config,
       log: logger,
       ...(this.driver ? { drivers: [this.driver] } : {}),
-      // Without a broker: the other transports the YAML names (HTTP, webhooks), if any.
-      ...(this.options.brokerUrl === undefined
-        ? { transports: (deps) => transportsFromConfig(this.config, deps).filter((t) => t.name !== 'mqtt') }
-        : {}),
+      // Built by the test; or without a broker, the other transports the YAML names (HTTP, webhooks).
+      ...(this.options.transports
+        ? { transports: this.options.transports(this.config) }
+        : this.options.brokerUrl === undefined
+          ? {
+              transports: (deps: TransportDeps) =>
+                transportsFromConfig(this.config, deps).filter((t) => t.name !== 'mqtt'),
+            }
+          : {}),
       clockBackground: false,
       syncProbe: this.options.syncProbe ?? (async () => true),
       ...(this.options.now ? { now: this.options.now } : {}),
       ...(this.options.onRestartNeeded ? { onRestartNeeded: this.options.onRestartNeeded } : {}),
       ...(this.options.readOnlyProbeMs ? { readOnlyProbeMs: this.options.readOnlyProbeMs } : {}),
+      ...(this.options.commandWaitMs !== undefined ? { commandWaitMs: this.options.commandWaitMs } : {}),
+      ...(problems ? { problems } : {}),
     });
     return this.bridge;
   }

@@ -25,12 +25,20 @@ export interface Broker {
   resume(): void;
   /** The broker's own log. */
   log(): string;
+  /** SIGHUP: Mosquitto reads its password file (and certificates) again. */
+  reload(): void;
 }
 
 export interface MosquittoOptions {
   port?: number;
   /** Keep sessions, queued messages and retained messages across restart() (saved on SIGTERM). */
   persistence?: boolean;
+  /** Lines for the listener (TLS: cafile, certfile, keyfile, require_certificate), after it. */
+  listener?: string[];
+  /** A password file (mosquitto_passwd format): anonymous clients are then refused. */
+  passwordFile?: string;
+  /** mqtts:// instead of mqtt:// in `url` (the listener lines set up TLS). */
+  tls?: boolean;
 }
 
 export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Broker> {
@@ -42,7 +50,10 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Broke
     configFile,
     [
       `listener ${port} 127.0.0.1`,
-      'allow_anonymous true',
+      ...(opts.listener ?? []),
+      ...(opts.passwordFile
+        ? [`password_file ${opts.passwordFile}`, 'allow_anonymous false']
+        : ['allow_anonymous true']),
       ...(opts.persistence ? ['persistence true', `persistence_location ${dir}/`] : ['persistence false']),
       `log_dest file ${logFile}`,
       'log_type all',
@@ -99,7 +110,7 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Broke
     throw error;
   }
   return {
-    url: `mqtt://127.0.0.1:${port}`,
+    url: `${opts.tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`,
     port,
     async stop() {
       await halt('SIGTERM');
@@ -120,6 +131,9 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Broke
       child?.kill('SIGCONT');
     },
     log: readLog,
+    reload() {
+      child?.kill('SIGHUP');
+    },
   };
 }
 

@@ -114,7 +114,7 @@ describe('webhooks', () => {
     expect((info.webhooks as Array<Record<string, unknown>>).find((w) => w.id === 'audit')).toMatchObject({
       state: 'delivering',
     });
-    expect(info.event_backlogs).toEqual(
+    expect(info.event_backlog).toEqual(
       expect.arrayContaining([expect.objectContaining({ consumer: 'webhook:cloud' })]),
     );
     await first.stop();

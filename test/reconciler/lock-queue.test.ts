@@ -196,3 +196,37 @@ describe('LockQueue', () => {
     expect(runs).toBe(1);
   });
 });
+
+describe('LockQueue.health and a bounded stop', () => {
+  it('says which steps run since when and how many keys fail; stop(ms) gives up on a step that does not end', async () => {
+    let now = 1000;
+    const hold = gate();
+    const q = queue(
+      async (key) => {
+        if (key === 'broken') throw new Error('boom');
+        await hold.opened;
+        return NOTHING;
+      },
+      { now: () => now },
+    );
+    expect(q.health()).toEqual({ running: 0, oldest_step_started_at: null, failing: 0 });
+    try {
+      q.wake('slow');
+      await eventually(() => q.health().running === 1, 2000, 'the first step running');
+      now = 2000;
+      q.wake('other');
+      q.wake('broken');
+      await eventually(
+        () => q.health().failing === 1 && q.health().running === 2,
+        2000,
+        'two running, one failing',
+      );
+      expect(q.health()).toEqual({ running: 2, oldest_step_started_at: 1000, failing: 1 });
+      expect(await q.stop(50)).toBe(false); // the held steps outlast it
+    } finally {
+      hold.open();
+    }
+    expect(await q.idleWithin(1000)).toBe(true);
+    expect(q.health().running).toBe(0);
+  });
+});

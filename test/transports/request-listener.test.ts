@@ -243,6 +243,33 @@ describe('request acknowledgement', () => {
     expect(calls.map((c) => c.payload.toString())).toEqual(['{"n":1}']);
   });
 
+  it('subscribes once the broker is reachable when it was not at start (a first run, a broker rebooting)', async () => {
+    const calls: Call[] = [];
+    const rootTopic = uniqueRoot();
+    const memory = memoryLogger();
+    // A fresh client id: no session in the broker remembers a subscription for it.
+    const clientId = `bridge-${randomUUID()}`;
+    let conn: MqttConnection | undefined;
+    await broker.restart(async () => {
+      conn = await connectMqtt(
+        { url: broker.url, clientId, rootTopic, backoff: { base_ms: 20, max_ms: 100 } },
+        memoryLogger().log,
+      );
+      const listener = startRequestListener(conn, echo(calls), memory.log, {
+        maxPayloadBytes: MAX_PAYLOAD_BYTES,
+      });
+      cleanups.push(() => conn!.close());
+      cleanups.push(() => listener.stop());
+    });
+    await waitFor(() => conn!.connected, 'the connection once the broker is back');
+    await subscribed(conn!);
+    const client = await watch(broker.url, [`${rootTopic}/response/#`]);
+    await client.publish(`${rootTopic}/request/devices/list`, '{}');
+    await client.next(`${rootTopic}/response/devices/list`);
+    expect(calls.map((c) => c.route)).toEqual(['devices/list']);
+    expect(memory.text()).not.toContain('could not subscribe');
+  });
+
   it('does not run a request again when the broker redelivers it while it is being handled', async () => {
     let release: () => void = () => {};
     const released = new Promise<void>((resolve) => {

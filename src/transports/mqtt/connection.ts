@@ -62,6 +62,8 @@ export class MqttConnection extends EventEmitter<{ connected: []; disconnected: 
   private attempt = 0;
   private lastError = '';
   private outage: { since: number; attempts: number } | null = null;
+  /** When `online` last changed (epoch ms); null before the first attempt settled. */
+  private changedAt: number | null = null;
   private settleFirstAttempt: () => void = () => {};
   private readonly backoff: BackoffPolicy;
   private readonly log: Logger;
@@ -90,9 +92,27 @@ export class MqttConnection extends EventEmitter<{ connected: []; disconnected: 
     return this.online;
   }
 
+  /** Connected or not, since when, and why not (for bridge/info). */
+  status(): { connected: boolean; since: number | null; reason?: string } {
+    if (this.online) return { connected: true, since: this.changedAt };
+    return { connected: false, since: this.changedAt, reason: this.lastError || 'not connected yet' };
+  }
+
   /** 5, or 4 (MQTT 3.1.1) after the broker refused 5. */
   get protocolVersion(): 4 | 5 {
     return this.client.options.protocolVersion === 5 ? 5 : 4;
+  }
+
+  /**
+   * Runs `subscribe` now if connected, and again after every reconnect. mqtt.js drops a SUBSCRIBE
+   * made while disconnected ("Connection closed") and, when the very first attempt failed, never
+   * resubscribes on its own; the broker may also have lost our session. Subscribing again is
+   * harmless. Returns a function that stops it.
+   */
+  onEveryConnect(subscribe: () => void): () => void {
+    if (this.online) subscribe();
+    this.on('connected', subscribe);
+    return () => this.off('connected', subscribe);
   }
 
   topic(relative: string): string {
@@ -152,6 +172,7 @@ export class MqttConnection extends EventEmitter<{ connected: []; disconnected: 
       );
     }
     this.online = true;
+    this.changedAt = Date.now();
     this.client.publish(this.topic(STATE_TOPIC), ONLINE, { qos: 1, retain: true });
     this.inbound.flush();
     this.settleFirstAttempt();
@@ -161,6 +182,7 @@ export class MqttConnection extends EventEmitter<{ connected: []; disconnected: 
   private onClose(): void {
     const wasOnline = this.online;
     this.online = false;
+    if (wasOnline || this.changedAt === null) this.changedAt = Date.now();
     if (this.switchingProtocol) {
       this.switchingProtocol = false;
       return;
@@ -179,7 +201,7 @@ export class MqttConnection extends EventEmitter<{ connected: []; disconnected: 
       this.fallBackToMqtt311();
       return;
     }
-    this.lastError = error.message;
+    this.lastError = explainConnectionError(error);
     this.log.debug({ err: error.message }, 'MQTT connection error');
   }
 
@@ -209,6 +231,49 @@ export class MqttConnection extends EventEmitter<{ connected: []; disconnected: 
  */
 function refusesMqtt5(error: Error): boolean {
   return error instanceof ErrorWithReasonCode && (error.code === 1 || error.code === 0x84);
+}
+
+/** Node's codes for a server certificate the bridge does not trust. */
+const UNTRUSTED_CERTIFICATE = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/**
+ * What a failed connection attempt means, in words an operator can act on: the log says it once
+ * per outage, and bridge/info keeps it. Refusals by the broker (bad password, not authorised), a
+ * server certificate we do not trust, our client certificate refused, nothing listening.
+ */
+export function explainConnectionError(error: Error): string {
+  if (error instanceof ErrorWithReasonCode) {
+    const code = error.code;
+    // 3.1.1 return codes 4 and 5; MQTT 5 reason codes 0x86 and 0x87.
+    if (code === 4 || code === 0x86)
+      return `the broker refused the user name or password (check mqtt.username and mqtt.password_file): ${error.message}`;
+    if (code === 5 || code === 0x87)
+      return `the broker refused us: not authorised (check mqtt.username, mqtt.password_file or the client certificate): ${error.message}`;
+    return `the broker refused the connection: ${error.message}`;
+  }
+  const code = (error as NodeJS.ErrnoException).code;
+  if (typeof code === 'string' && UNTRUSTED_CERTIFICATE.has(code))
+    return `the broker's TLS certificate is not trusted (check mqtt.ca_file and the host in mqtt.url): ${error.message}`;
+  if (
+    /alert (certificate required|bad certificate|unknown ca|certificate unknown|handshake failure)/i.test(
+      error.message,
+    )
+  )
+    return `the broker refused our TLS client certificate (check mqtt.cert_file and mqtt.key_file): ${error.message}`;
+  if (code === 'ECONNREFUSED') return `nothing accepts connections at the broker's address: ${error.message}`;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    return `the broker's host name does not resolve: ${error.message}`;
+  return error.message;
 }
 
 /** The URL as it may appear in a log: without a password. */

@@ -11,6 +11,20 @@ import type { IPublishPacket, MqttClient, Packet } from 'mqtt';
 /** Handles one incoming message; calls `handled` once it may be acknowledged. */
 export type InboundReceiver = (packet: IPublishPacket, handled: () => void) => void;
 
+/**
+ * The messages of some topics (the request listener's, Home Assistant's commands) and who handles
+ * them. While its receiver is null (not attached yet, or stopped) its messages wait, unacknowledged,
+ * so the broker delivers them again to the next run.
+ */
+export interface InboundRoute {
+  setReceiver(receiver: InboundReceiver | null): void;
+}
+
+interface Route {
+  matches: (topic: string) => boolean;
+  receiver: InboundReceiver | null;
+}
+
 interface Delivery {
   handled: boolean;
 }
@@ -24,8 +38,10 @@ interface Arrival {
 const ACK_DEFERRED = new Error('PUBACK deferred until the message is handled');
 
 export class InboundAcks {
-  private receiver: InboundReceiver | null = null;
-  /** Messages that arrived before a receiver was attached (a persistent session's backlog). */
+  private readonly routes: Route[] = [];
+  /** Every topic is routed (the transport has set up its routes): an unrouted message is dropped. */
+  private opened = false;
+  /** Messages whose receiver is not attached (a persistent session's backlog, or stopped). */
   private readonly waiting: Arrival[] = [];
   /** QoS 1 messages not yet acknowledged, by packet id, in arrival order. */
   private readonly unacked = new Map<number, Delivery>();
@@ -45,13 +61,25 @@ export class InboundAcks {
     return this.waiting.length;
   }
 
-  /** Attaches the receiver (null detaches it); messages that waited for one are handed over now. */
-  setReceiver(receiver: InboundReceiver | null): void {
-    this.receiver = receiver;
-    while (this.receiver && this.waiting.length > 0) {
-      const arrival = this.waiting.shift()!;
-      this.receiver(arrival.packet, arrival.handled);
-    }
+  /** Claims the topics `matches` accepts; their messages wait until the route has a receiver. */
+  route(matches: (topic: string) => boolean): InboundRoute {
+    const route: Route = { matches, receiver: null };
+    this.routes.push(route);
+    return {
+      setReceiver: (receiver) => {
+        route.receiver = receiver;
+        this.handOver();
+      },
+    };
+  }
+
+  /**
+   * Every route is set up: a message no route claims (a subscription a former run left in the
+   * session) is acknowledged and dropped from now on, so it cannot hold back the PUBACKs after it.
+   */
+  open(): void {
+    this.opened = true;
+    this.handOver();
   }
 
   /** The broker started a new session: the packet ids we still owe PUBACKs for mean nothing to it now. */
@@ -92,8 +120,28 @@ export class InboundAcks {
   }
 
   private deliver(packet: IPublishPacket, handled: () => void): void {
-    if (this.receiver) this.receiver(packet, handled);
-    else this.waiting.push({ packet, handled });
+    if (!this.dispatch({ packet, handled })) this.waiting.push({ packet, handled });
+  }
+
+  /** Hands a message to its receiver (or drops an unrouted one once open); false: it must wait. */
+  private dispatch(arrival: Arrival): boolean {
+    const route = this.routes.find((r) => r.matches(String(arrival.packet.topic)));
+    if (route?.receiver) {
+      route.receiver(arrival.packet, arrival.handled);
+      return true;
+    }
+    if (!route && this.opened) {
+      arrival.handled();
+      return true;
+    }
+    return false;
+  }
+
+  /** Messages that waited, in arrival order, to whoever can take them now. */
+  private handOver(): void {
+    const still: Arrival[] = [];
+    for (const arrival of this.waiting.splice(0)) if (!this.dispatch(arrival)) still.push(arrival);
+    this.waiting.push(...still);
   }
 }
 

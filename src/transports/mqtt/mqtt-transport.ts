@@ -1,9 +1,10 @@
 // The MQTT transport: the broker (or the embedded one), the event and retained-state feeds drained
-// to it, and the request listener feeding the API.
+// to it, the request listener feeding the API, and Home Assistant discovery when configured.
 import type { BackoffPolicy } from '../../core/backoff.ts';
-import type { Transport, TransportContext } from '../transport.ts';
-import { connectMqtt } from './connection.ts';
+import type { Transport, TransportContext, TransportHealth } from '../transport.ts';
+import { connectMqtt, type MqttConnection } from './connection.ts';
 import { type EmbeddedBroker, startEmbeddedBroker } from './embedded-broker.ts';
+import { HomeAssistant, type HomeAssistantOptions } from './homeassistant/home-assistant.ts';
 import { type OutboxPublisher, startOutboxPublisher } from './outbox-publisher.ts';
 import type { Outbox } from './ports.ts';
 import { type RequestListener, startRequestListener } from './request-listener.ts';
@@ -24,15 +25,23 @@ export interface MqttTransportOptions {
   includeCodes: boolean;
   maxPayloadBytes: number;
   backoff?: BackoffPolicy;
+  /** Home Assistant MQTT discovery; absent: off. */
+  homeAssistant?: HomeAssistantOptions;
 }
 
 /** The event consumer whose cursor the MQTT transport moves. */
 const MQTT_CONSUMER = 'mqtt';
+/** At shutdown, how long the outboxes may take to reach the broker before the connection closes. */
+const FLUSH_MS = 5000;
 
 export class MqttTransport implements Transport {
   readonly name = 'mqtt';
   readonly eventConsumers = [MQTT_CONSUMER];
-  private closers: Array<() => Promise<void> | void> = [];
+  private connection: MqttConnection | null = null;
+  private listener: RequestListener | null = null;
+  private publishers: OutboxPublisher[] = [];
+  private homeAssistant: HomeAssistant | null = null;
+  private broker: EmbeddedBroker | null = null;
 
   constructor(private readonly options: MqttTransportOptions) {}
 
@@ -40,10 +49,9 @@ export class MqttTransport implements Transport {
     const { options } = this;
     const log = ctx.log.child({ component: 'mqtt' });
     let url = options.url;
-    let broker: EmbeddedBroker | null = null;
     if (url === 'embedded') {
-      broker = await startEmbeddedBroker({ port: options.embeddedPort }, log);
-      url = broker.url;
+      this.broker = await startEmbeddedBroker({ port: options.embeddedPort }, log);
+      url = this.broker.url;
     }
     const connection = await connectMqtt(
       {
@@ -59,25 +67,39 @@ export class MqttTransport implements Transport {
       },
       log,
     );
-    const publishers: OutboxPublisher[] = [
+    this.connection = connection;
+    let api = ctx.api;
+    if (options.homeAssistant) {
+      this.homeAssistant = new HomeAssistant(options.homeAssistant, options.rootTopic, ctx.log);
+      api = this.homeAssistant.observe(api);
+    }
+    this.publishers = [
       startOutboxPublisher(connection, this.retainedOutbox(ctx), log),
       startOutboxPublisher(connection, this.eventOutbox(ctx), log),
     ];
-    const listener: RequestListener = startRequestListener(connection, ctx.api, log, {
-      maxPayloadBytes: options.maxPayloadBytes,
-    });
-    this.closers = [
-      () => listener.stop(),
-      () => {
-        for (const publisher of publishers) publisher.stop();
-      },
-      () => connection.close(),
-      ...(broker ? [() => broker.close()] : []),
-    ];
+    this.listener = startRequestListener(connection, api, log, { maxPayloadBytes: options.maxPayloadBytes });
+    await this.homeAssistant?.start(connection, api, ctx.events);
+    // Every topic of ours has its receiver: a message nobody claims (a former run's subscription) goes.
+    connection.inbound.open();
+  }
+
+  async stopRequests(): Promise<void> {
+    this.homeAssistant?.stop();
+    await this.listener?.stop();
   }
 
   async stop(): Promise<void> {
-    for (const close of this.closers.splice(0)) await close();
+    await this.stopRequests();
+    // What the last commands changed (events, retained state) reaches the broker before goodbye.
+    await Promise.all(this.publishers.map((publisher) => publisher.flush(FLUSH_MS)));
+    for (const publisher of this.publishers.splice(0)) publisher.stop();
+    await this.connection?.close();
+    await this.broker?.close();
+    this.broker = null;
+  }
+
+  health(): TransportHealth {
+    return this.connection?.status() ?? { connected: false, since: null, reason: 'not started' };
   }
 
   private eventOutbox(ctx: TransportContext): Outbox {
@@ -93,7 +115,10 @@ export class MqttTransport implements Transport {
     const { retained } = ctx;
     return {
       peek: (afterId, limit) =>
-        retained.peek(afterId, limit).map((record) => retainedMessage(record, this.options.includeCodes)),
+        retained.peek(afterId, limit).map((record) => {
+          this.homeAssistant?.retained(record);
+          return retainedMessage(record, this.options.includeCodes);
+        }),
       acknowledge: (message) => retained.acknowledge(message.id),
       onAppend: (listener) => retained.onAppend(listener),
     };

@@ -12,6 +12,12 @@ export interface OutboxPublisherOptions {
 }
 
 export interface OutboxPublisher {
+  /**
+   * Resolves once everything in the outbox was acknowledged by the broker, or at once when not
+   * connected, or after `timeoutMs` (shutdown: what is left waits in the store for the next run).
+   * True when the outbox was empty.
+   */
+  flush(timeoutMs: number): Promise<boolean>;
   stop(): void;
 }
 
@@ -30,6 +36,19 @@ export function startOutboxPublisher(
   let cursor = 0;
   let stopped = false;
   let retryTimer: NodeJS.Timeout | undefined;
+  /** flush() calls waiting for the outbox to empty. */
+  const flushWaiters = new Set<(force: boolean) => void>();
+
+  const isEmpty = (): boolean => {
+    try {
+      return inFlight.size === 0 && outbox.peek(0, 1).length === 0;
+    } catch {
+      return false; // the store does not answer: nothing more leaves it now
+    }
+  };
+  const settleFlushes = (force = false): void => {
+    for (const settle of [...flushWaiters]) settle(force);
+  };
 
   const drain = (): void => {
     try {
@@ -63,6 +82,7 @@ export function startOutboxPublisher(
       }
       acknowledge(message);
       drain();
+      settleFlushes();
     });
   };
 
@@ -96,11 +116,27 @@ export function startOutboxPublisher(
   startOver();
 
   return {
+    flush(timeoutMs) {
+      return new Promise<boolean>((resolve) => {
+        const settle = (force: boolean) => {
+          const emptied = isEmpty();
+          if (!force && !emptied && conn.connected) return;
+          clearTimeout(timer);
+          flushWaiters.delete(settle);
+          resolve(emptied);
+        };
+        const timer = setTimeout(() => settle(true), timeoutMs);
+        flushWaiters.add(settle);
+        drain();
+        settle(false);
+      });
+    },
     stop() {
       stopped = true;
       conn.off('connected', startOver);
       unsubscribe();
       clearTimeout(retryTimer);
+      settleFlushes(true);
     },
   };
 }

@@ -68,22 +68,22 @@ export function startRequestListener(
     });
   };
 
-  conn.inbound.setReceiver((packet, handled) => {
-    const topic = String(packet.topic);
-    if (topic !== requestTopic && !topic.startsWith(`${requestTopic}/`)) {
-      handled(); // not a request: nothing of ours subscribes to it
-      return;
-    }
-    const route = topic.slice(requestTopic.length + 1);
+  const inbound = conn.inbound.route((topic) => topic.startsWith(`${requestTopic}/`));
+  inbound.setReceiver((packet, handled) => {
+    const route = String(packet.topic).slice(requestTopic.length + 1);
     schedule(() => answer(packet, route).finally(handled));
   });
-  conn.client.subscribe(`${requestTopic}/#`, { qos: 1 }, (error) => {
-    if (error) log.error({ err: error.message }, 'could not subscribe to requests');
-  });
+  const unsubscribe = conn.onEveryConnect(() =>
+    conn.client.subscribe(`${requestTopic}/#`, { qos: 1 }, (error) => {
+      // Lost with the connection: the next connect subscribes again.
+      if (error && conn.connected) log.error({ err: error.message }, 'could not subscribe to requests');
+    }),
+  );
 
   return {
     async stop() {
-      conn.inbound.setReceiver(null);
+      unsubscribe();
+      inbound.setReceiver(null);
       waiting.length = 0; // never acknowledged: the broker redelivers them to the next run
       await Promise.allSettled([...running]);
     },
