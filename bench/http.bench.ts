@@ -64,7 +64,7 @@ const config = loadConfig(configFile, {});
 const bridge = await Bridge.start({
   config,
   log: pino({ level: 'silent' }),
-  transports: (deps) => transportsFromConfig(config, deps).filter((t) => t.name !== 'mqtt'),
+  transports: async (deps) => (await transportsFromConfig(config, deps)).filter((t) => t.name !== 'mqtt'),
   clockBackground: false,
   syncProbe: async () => true,
 });

@@ -52,8 +52,8 @@ const config = configSchema.parse({
   },
 });
 let zigbee: ZigbeeDriver | null = null;
-const startBridge = () => {
-  const drivers = driversFromConfig(config, log);
+const startBridge = async () => {
+  const drivers = await driversFromConfig(config, log);
   zigbee = drivers[0] as ZigbeeDriver;
   return Bridge.start({
     config,

@@ -26,7 +26,9 @@ export interface ModelSlot {
 
 const DIGITS = /^[0-9]+$/;
 
-const emptySlot = (): ModelSlot => ({ state: 'empty', code: null, origin: 'host', schedule: null });
+/** One shared empty slot (slots are replaced, never changed in place): a thousand locks of 250 slots cost no object each. */
+const EMPTY: ModelSlot = Object.freeze({ state: 'empty', code: null, origin: 'host', schedule: null });
+const emptySlot = (): ModelSlot => EMPTY;
 
 export class LockModel {
   readonly options: LockModelOptions;
@@ -129,6 +131,19 @@ export class LockModel {
       return { slot, result: 'rejected_schedule' };
     }
     return { slot, result: 'unlocked' };
+  }
+
+  /** The occupied slots and what each holds (what a lock keeps across a power cycle). */
+  occupied(): Array<[slot: number, contents: ModelSlot]> {
+    return this.occupiedSlots().map((slot) => [slot, this.slot(slot)]);
+  }
+
+  /** Puts back slots kept from before (simulated.keep_slots); counters are not touched. */
+  restore(entries: ReadonlyArray<readonly [number, ModelSlot]>): void {
+    for (const [slot, contents] of entries) {
+      this.checkSlot(slot);
+      this.slots[slot - 1] = { ...contents };
+    }
   }
 
   /** Every slot empty; the counters stay, they count what the host did. */

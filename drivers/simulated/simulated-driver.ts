@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { LockDriver, LockHandle } from '../driver.ts';
 import { SimulatedLock, type SimulatedLockSpec } from './simulated-lock.ts';
+import { slotFilePath } from './slot-file.ts';
 
 export class SimulatedDriver implements LockDriver {
   readonly kind = 'simulated' as const;
@@ -35,6 +36,7 @@ export class SimulatedDriver implements LockDriver {
 export interface SimulatedLockConfig {
   name: string;
   simulated: {
+    keep_slots: boolean;
     slots: number;
     min_code_length: number;
     max_code_length: number;
@@ -45,20 +47,25 @@ export interface SimulatedLockConfig {
   };
 }
 
-export function simulatedDriverFromConfig(locks: SimulatedLockConfig[]): SimulatedDriver {
+/** slotsDir: where locks with keep_slots keep their slots (<data_dir>/simulated-locks). */
+export function simulatedDriverFromConfig(locks: SimulatedLockConfig[], slotsDir: string): SimulatedDriver {
   return new SimulatedDriver(
-    locks.map(({ name, simulated: s }) => ({
-      name,
-      latency_ms: s.latency_ms,
-      options: {
-        slots: s.slots,
-        min_code_length: s.min_code_length,
-        max_code_length: s.max_code_length,
-        can_read_codes: s.can_read_codes,
-        supports_native_scheduling: s.supports_native_scheduling,
-        serial_number: s.serial_number ?? serialFromName(name),
-      },
-    })),
+    locks.map(({ name, simulated: s }) => {
+      const serial_number = s.serial_number ?? serialFromName(name);
+      return {
+        name,
+        latency_ms: s.latency_ms,
+        options: {
+          slots: s.slots,
+          min_code_length: s.min_code_length,
+          max_code_length: s.max_code_length,
+          can_read_codes: s.can_read_codes,
+          supports_native_scheduling: s.supports_native_scheduling,
+          serial_number,
+        },
+        ...(s.keep_slots ? { slots_file: slotFilePath(slotsDir, serial_number) } : {}),
+      };
+    }),
   );
 }
 

@@ -18,6 +18,7 @@ import {
 } from '../driver.ts';
 import { type CommandKind, FaultPlan } from './fault-plan.ts';
 import { LockModel, type LockModelOptions } from './lock-model.ts';
+import { readSlotFile, writeSlotFile } from './slot-file.ts';
 
 export interface SimulatedLockSpec {
   name: string;
@@ -25,6 +26,8 @@ export interface SimulatedLockSpec {
   options: LockModelOptions;
   /** Full reads on every connect by default; tests of radio locks ask for targeted reads. */
   read_policy?: ReadPolicy;
+  /** Where the slots are kept across restarts of the daemon (simulated.keep_slots); none by default. */
+  slots_file?: string;
 }
 
 interface InFlight {
@@ -58,6 +61,7 @@ export class SimulatedLock extends EventEmitter<LockEvents> implements LockHandl
   /** A reboot not yet reported: reported when the lock is next heard (factory reset if any was). */
   private unreportedReboot: boolean | null = null;
   private wrongAttempts = 0;
+  private readonly slotsFile: string | null;
 
   constructor(spec: SimulatedLockSpec) {
     super();
@@ -67,6 +71,8 @@ export class SimulatedLock extends EventEmitter<LockEvents> implements LockHandl
     this.name = spec.name;
     this.latency_ms = spec.latency_ms;
     this.model = new LockModel(spec.options);
+    this.slotsFile = spec.slots_file ?? null;
+    if (this.slotsFile !== null) this.model.restore(readSlotFile(this.slotsFile));
     this.identity = `sim:${spec.options.serial_number}`;
     this.readPolicy = spec.read_policy ?? { mode: 'full', chunk: spec.options.slots };
   }
@@ -105,11 +111,11 @@ export class SimulatedLock extends EventEmitter<LockEvents> implements LockHandl
   }
 
   writeSlot(slot: number, code: string, schedule: TimeWindow | null): Promise<void> {
-    return this.command('write', () => this.model.write(slot, code, schedule, 'host'));
+    return this.command('write', () => this.keep(() => this.model.write(slot, code, schedule, 'host')));
   }
 
   clearSlot(slot: number): Promise<void> {
-    return this.command('clear', () => this.model.clear(slot, 'host'));
+    return this.command('clear', () => this.keep(() => this.model.clear(slot, 'host')));
   }
 
   lock(): Promise<void> {
@@ -151,14 +157,16 @@ export class SimulatedLock extends EventEmitter<LockEvents> implements LockHandl
 
   /** Someone programs (code) or deletes (null) a slot at the keypad. Throws DriverError like the lock would. */
   keypadProgram(slot: number, code: string | null): void {
-    if (code === null) this.model.clear(slot, 'keypad');
-    else this.model.write(slot, code, null, 'keypad');
+    this.keep(() => {
+      if (code === null) this.model.clear(slot, 'keypad');
+      else this.model.write(slot, code, null, 'keypad');
+    });
     this.report('slot_changed', slot, this.model.read(slot));
   }
 
   /** Someone disables or re-enables an occupied slot at the keypad. */
   keypadSetEnabled(slot: number, enabled: boolean): void {
-    this.model.setEnabled(slot, enabled);
+    this.keep(() => this.model.setEnabled(slot, enabled));
     this.report('slot_changed', slot, this.model.read(slot));
   }
 
@@ -180,7 +188,7 @@ export class SimulatedLock extends EventEmitter<LockEvents> implements LockHandl
    * A factory reset empties every slot at once. While the driver is stopped nobody hears of it.
    */
   reboot(factoryReset: boolean): void {
-    if (factoryReset) this.model.factoryReset();
+    if (factoryReset) this.keep(() => this.model.factoryReset());
     if (!this.running) return;
     this.unreportedReboot = (this.unreportedReboot ?? false) || factoryReset;
     this.rebooting = true;
@@ -233,6 +241,12 @@ export class SimulatedLock extends EventEmitter<LockEvents> implements LockHandl
   }
 
   // --- Internals. ---
+
+  /** Changes the slots, and keeps them on disk before the change is confirmed (as a lock's flash). */
+  private keep(change: () => void): void {
+    change();
+    if (this.slotsFile !== null) writeSlotFile(this.slotsFile, this.model.occupied());
+  }
 
   private command<T>(kind: CommandKind, act: () => T): Promise<T> {
     if (!this.connected) return Promise.reject(new DriverError('offline', `lock ${this.name} is offline`));

@@ -48,10 +48,6 @@ const DEFAULT_TIMINGS: Omit<ZigbeeTimings, 'response_timeout_ms'> = {
   stop_timeout_ms: 10_000,
 };
 
-/** herdsman 10.9's deconz adapter can't be restarted in the process; the others can. */
-export const defaultAdapterLossPlan = (adapter: string): AdapterLossPlan =>
-  adapter === 'deconz' ? 'exit' : 'restart';
-
 export class ZigbeeDriver implements LockDriver, LockNetwork {
   readonly kind = 'zigbee' as const;
   readonly network: LockNetwork = this;

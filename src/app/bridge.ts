@@ -49,7 +49,7 @@ export interface BridgeOptions {
    * Defaults to the transports the configuration names (MQTT, HTTP, webhooks). Tests without a
    * broker pass [], or a function that picks from what the configuration names.
    */
-  transports?: Transport[] | ((deps: TransportDeps) => Transport[]);
+  transports?: Transport[] | ((deps: TransportDeps) => Transport[] | Promise<Transport[]>);
   now?: () => number;
   version?: string;
   /** Clock step watch and minute sweep; tests that drive time themselves turn them off. */
@@ -70,6 +70,13 @@ export interface BridgeOptions {
   onRestartNeeded?: (reason: string) => void;
   /** How often a store opened read-only checks whether the disk takes writes again (tests shorten it). */
   readOnlyProbeMs?: number;
+}
+
+/** What the bridge is built from, prepared (and their modules loaded) before it is. */
+interface BridgeParts {
+  version: string;
+  transports: Transport[];
+  drivers: LockDriver[];
 }
 
 export class Bridge {
@@ -101,22 +108,16 @@ export class Bridge {
   private constructor(
     readonly config: Config,
     options: BridgeOptions,
+    parts: BridgeParts,
   ) {
     const now = options.now ?? Date.now;
     this.now = now;
     this.log = options.log;
     this.startedAt = now();
-    this.version = options.version ?? lockbridgeVersion();
+    this.version = parts.version;
     this.restartNeeded = options.onRestartNeeded;
     this.readOnlyProbeMs = options.readOnlyProbeMs ?? READ_ONLY_PROBE_MS;
-    // A TLS, password or secret file a transport cannot use stops the start here, before the
-    // store is opened or anything runs. The API keys live in the store, so they are looked up late.
-    const deps: TransportDeps = {
-      apiKeys: { verify: (presented, verifyOptions) => this.apiKeys.verify(presented, verifyOptions) },
-      version: this.version,
-    };
-    const transports = options.transports ?? ((d: TransportDeps) => transportsFromConfig(config, d));
-    this.transports = typeof transports === 'function' ? transports(deps) : transports;
+    this.transports = parts.transports;
     this.store = Store.open(config.data_dir, config.gateway_id);
     this.changes = new Changes(this.store, now);
     this.clock = new ClockKeeper({
@@ -147,13 +148,7 @@ export class Bridge {
       { store: this.store, changes: this.changes, log: this.log.child({ component: 'locks' }), now },
       this.reconciler,
     );
-    this.drivers =
-      options.drivers ??
-      driversFromConfig(
-        config,
-        this.log,
-        options.onRestartNeeded ? { restartDaemon: options.onRestartNeeded } : {},
-      );
+    this.drivers = parts.drivers;
     const network = this.drivers.find((driver) => driver.network)?.network;
     const api: ApiContext = {
       store: this.store,
@@ -173,7 +168,34 @@ export class Bridge {
   }
 
   static async start(options: BridgeOptions): Promise<Bridge> {
-    const bridge = new Bridge(options.config, options);
+    const { config } = options;
+    const version = options.version ?? lockbridgeVersion();
+    // A TLS, password or secret file a transport cannot use stops the start here, before the
+    // store is opened or anything runs. The API keys live in the store, so they are looked up late.
+    let bridge: Bridge | null = null;
+    const deps: TransportDeps = {
+      apiKeys: {
+        verify: (presented, verifyOptions) => {
+          if (!bridge) throw new Error('API keys checked before the bridge started');
+          return bridge.apiKeys.verify(presented, verifyOptions);
+        },
+      },
+      version,
+    };
+    const transports = options.transports ?? ((d: TransportDeps) => transportsFromConfig(config, d));
+    const parts: BridgeParts = {
+      version,
+      transports: typeof transports === 'function' ? await transports(deps) : transports,
+      // Only the drivers' modules the configuration names are loaded.
+      drivers:
+        options.drivers ??
+        (await driversFromConfig(
+          config,
+          options.log,
+          options.onRestartNeeded ? { restartDaemon: options.onRestartNeeded } : {},
+        )),
+    };
+    bridge = new Bridge(config, options, parts);
     await bridge.boot();
     return bridge;
   }
@@ -199,6 +221,7 @@ export class Bridge {
         retained: store.retained,
         log: this.log,
         statusChanged: () => this.publishInfo(true),
+        codes: store.codes,
       });
     }
     for (const driver of this.drivers) {

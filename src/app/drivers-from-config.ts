@@ -1,28 +1,39 @@
-// The drivers the configuration asks for.
+// The drivers the configuration asks for. Each driver's module is loaded only when the
+// configuration names it: a hub without Zigbee never loads zigbee-herdsman (about 20 MiB of
+// resident memory), one without serial locks never loads serialport.
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { LockDriver } from '../../drivers/driver.ts';
-import { SerialDriver } from '../../drivers/serial/serial-driver.ts';
-import { simulatedDriverFromConfig } from '../../drivers/simulated/simulated-driver.ts';
-import {
-  defaultAdapterLossPlan,
-  ZigbeeDriver,
-  type ZigbeeDriverConfig,
-} from '../../drivers/zigbee/zigbee-driver.ts';
+import type { AdapterLossPlan } from '../../drivers/zigbee/controller-keeper.ts';
+import type { ZigbeeDriverConfig } from '../../drivers/zigbee/zigbee-driver.ts';
 import type { Config, SerialLockConfig, SimulatedLockConfig, ZigbeeConfig } from '../config/schema.ts';
+
+/** Under data_dir: the slots of simulated locks with keep_slots. */
+export const SIMULATED_SLOTS_DIR = 'simulated-locks';
 
 export interface DriverHooks {
   /** A driver can't recover in the process (a Zigbee adapter lost for good): restart the daemon. */
   restartDaemon?: (reason: string) => void;
 }
 
-export function driversFromConfig(config: Config, log: Logger, hooks: DriverHooks = {}): LockDriver[] {
+export async function driversFromConfig(
+  config: Config,
+  log: Logger,
+  hooks: DriverHooks = {},
+): Promise<LockDriver[]> {
   const drivers: LockDriver[] = [];
   const simulated = config.locks.filter((l): l is SimulatedLockConfig => l.driver === 'simulated');
-  if (simulated.length > 0) drivers.push(simulatedDriverFromConfig(simulated));
+  if (simulated.length > 0) {
+    const { simulatedDriverFromConfig } = await import('../../drivers/simulated/simulated-driver.ts');
+    drivers.push(simulatedDriverFromConfig(simulated, join(config.data_dir, SIMULATED_SLOTS_DIR)));
+  }
   const serial = config.locks.filter((l): l is SerialLockConfig => l.driver === 'serial');
-  if (serial.length > 0) drivers.push(new SerialDriver(serial, log.child({ component: 'serial' })));
+  if (serial.length > 0) {
+    const { SerialDriver } = await import('../../drivers/serial/serial-driver.ts');
+    drivers.push(new SerialDriver(serial, log.child({ component: 'serial' })));
+  }
   if (config.zigbee) {
+    const { ZigbeeDriver } = await import('../../drivers/zigbee/zigbee-driver.ts');
     drivers.push(
       new ZigbeeDriver(
         zigbeeDriverConfig(config.zigbee, config.data_dir),
@@ -58,3 +69,7 @@ export function zigbeeDriverConfig(zigbee: ZigbeeConfig, dataDir: string): Zigbe
     on_adapter_loss: zigbee.on_adapter_loss ?? defaultAdapterLossPlan(zigbee.adapter),
   };
 }
+
+/** herdsman 10.9's deconz adapter can't be restarted in the process; the others can. */
+export const defaultAdapterLossPlan = (adapter: string): AdapterLossPlan =>
+  adapter === 'deconz' ? 'exit' : 'restart';

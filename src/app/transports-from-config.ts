@@ -1,16 +1,17 @@
 // The transports the configuration asks for: MQTT always, HTTP with an `http:` section, webhooks
-// with a `webhooks:` list.
+// with a `webhooks:` list. The HTTP and webhook modules are loaded only when configured: a hub
+// without them never loads Hono or the web console.
 import { readFileSync } from 'node:fs';
 import { MAX_PAYLOAD_BYTES } from '../api/router.ts';
 import type { ApiKeyVerifier } from '../auth/api-keys.ts';
 import { parseListen } from '../config/listen.ts';
 import { readMqttPassword, readMqttTls, readWebhookSecret } from '../config/load.ts';
 import type { Config, HttpConfig, WebhookConfig } from '../config/schema.ts';
-import { HttpTransport } from '../transports/http/http-transport.ts';
+import type { HttpTransport } from '../transports/http/http-transport.ts';
 import { MqttTransport } from '../transports/mqtt/mqtt-transport.ts';
 import type { Transport } from '../transports/transport.ts';
 import type { WebhookEndpoint } from '../transports/webhooks/endpoint-delivery.ts';
-import { WebhooksTransport } from '../transports/webhooks/webhooks-transport.ts';
+import type { WebhooksTransport } from '../transports/webhooks/webhooks-transport.ts';
 
 /** What transports need from the bridge besides the configuration. */
 export interface TransportDeps {
@@ -19,11 +20,11 @@ export interface TransportDeps {
   version: string;
 }
 
-export function transportsFromConfig(config: Config, deps: TransportDeps): Transport[] {
+export async function transportsFromConfig(config: Config, deps: TransportDeps): Promise<Transport[]> {
   return [
     mqttTransport(config, deps.version),
-    ...(config.http ? [httpTransport(config.http, deps)] : []),
-    ...(config.webhooks && config.webhooks.length > 0 ? [webhooksTransport(config.webhooks)] : []),
+    ...(config.http ? [await httpTransport(config.http, deps)] : []),
+    ...(config.webhooks && config.webhooks.length > 0 ? [await webhooksTransport(config.webhooks)] : []),
   ];
 }
 
@@ -51,7 +52,8 @@ function mqttTransport(config: Config, version: string): MqttTransport {
   });
 }
 
-export function httpTransport(http: HttpConfig, deps: TransportDeps): HttpTransport {
+export async function httpTransport(http: HttpConfig, deps: TransportDeps): Promise<HttpTransport> {
+  const { HttpTransport } = await import('../transports/http/http-transport.ts');
   const address = parseListen(http.listen)!; // the schema checked it
   return new HttpTransport({
     host: address.host,
@@ -70,7 +72,8 @@ export function httpTransport(http: HttpConfig, deps: TransportDeps): HttpTransp
   });
 }
 
-function webhooksTransport(webhooks: readonly WebhookConfig[]): WebhooksTransport {
+async function webhooksTransport(webhooks: readonly WebhookConfig[]): Promise<WebhooksTransport> {
+  const { WebhooksTransport } = await import('../transports/webhooks/webhooks-transport.ts');
   const endpoints = webhooks.map(
     (w, index): WebhookEndpoint => ({
       id: w.id,

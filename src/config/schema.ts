@@ -162,6 +162,8 @@ const simulatedOptions = z
     can_read_codes: z.boolean().default(true),
     supports_native_scheduling: z.boolean().default(false),
     serial_number: z.string().min(1).max(64).optional(),
+    /** The slots survive a restart of the daemon (kept in <data_dir>/simulated-locks/), as a real lock's do. */
+    keep_slots: z.boolean().default(false),
   })
   .superRefine((sim, ctx) => {
     if (sim.min_code_length > sim.max_code_length) {

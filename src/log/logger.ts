@@ -1,7 +1,8 @@
 // pino, JSON on stdout for journald (or readable lines in the demo), with every place our code
 // could put a PIN redacted: PINs are secrets and must never reach a log.
+import { createRequire } from 'node:module';
 import { type DestinationStream, type Logger, pino } from 'pino';
-import pretty from 'pino-pretty';
+import type { PrettyOptions, PrettyStream } from 'pino-pretty';
 import type { ProblemLine } from './last-problems.ts';
 
 const WARN = 40;
@@ -63,7 +64,7 @@ export function createLogger(options: LoggerOptions): Logger {
   const destination = options.destination as DestinationStream | undefined;
   if (options.pretty) {
     // A synchronous stream, not a worker transport: the demo's lines appear in order and at once.
-    const stream = pretty({
+    const stream = loadPretty()({
       colorize: destination === undefined && process.stdout.isTTY === true,
       translateTime: 'SYS:HH:MM:ss.l',
       ignore: 'pid,hostname',
@@ -74,4 +75,9 @@ export function createLogger(options: LoggerOptions): Logger {
   }
   // Synchronous writes: lines logged just before process.exit() still reach the journal.
   return pino(settings, destination ?? pino.destination({ dest: 1, sync: true }));
+}
+
+/** pino-pretty, loaded only for readable lines (the demo): the daemon logs JSON and never loads it. */
+function loadPretty(): (options: PrettyOptions) => PrettyStream {
+  return createRequire(import.meta.url)('pino-pretty') as (options: PrettyOptions) => PrettyStream;
 }

@@ -154,11 +154,14 @@ export class LockQueue {
     let lookAt: number | null = null;
     try {
       while (entry.dirty && !this.stopped) {
-        entry.dirty = false;
         await shareTheLoop();
         const release = await this.semaphore.acquire();
         try {
           if (this.stopped) break;
+          // Wakes that came while the key waited for its turn are served by this step, which reads
+          // the state as it is now (a thousand locks woken at start, then again as each comes online,
+          // cost a step each, not two).
+          entry.dirty = false;
           entry.stepStartedAt = this.options.now();
           const result = await this.step(key);
           if (entry.failures > 0) {

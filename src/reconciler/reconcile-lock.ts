@@ -26,11 +26,19 @@ export interface ReconcileResult {
   did: StepDone;
   /** When the lock wants looking at again though nothing changes (a retry, a delay deadline); null: never. */
   lookAt: number | null;
+  /** After a read: the lock is in step, the next step would do nothing (no need to run it). */
+  settled?: boolean;
 }
 
 const READ_KEY = 'read';
 
 export async function reconcileLock(ctx: ReconcileContext, lock: LockMemory): Promise<ReconcileResult> {
+  if (!(lock.handle?.online && lock.handle.capabilities) && !ctx.store.codes.hasTimedWork(lock.deviceId)) {
+    // A lock that is away, with no window or delay running for it: nothing to do, nothing to load
+    // (at start every lock is away until its driver hears from it).
+    failQueuedActions(lock);
+    return { did: 'nothing', lookAt: lock.retries.nextDue(ctx.now()) };
+  }
   const observed = ctx.store.slots.forDevice(lock.deviceId);
   // Delays and windows run on while the lock is away.
   const { codes, changed } = refreshStatuses(ctx, lock.deviceId, observed);
@@ -82,28 +90,10 @@ export async function reconcileLock(ctx: ReconcileContext, lock: LockMemory): Pr
     const step = lock.reads.next(handle.readPolicy.chunk, caps.slot_count);
     if (step) await read(ctx, lock, handle, step);
     lock.lastStepRead = true;
-    return { did: 'read', lookAt: null };
+    return afterRead(ctx, lock, handle);
   }
 
-  if (lock.plan === null) {
-    const touched = lock.touched;
-    lock.touched = null;
-    const some = touched === null ? null : subset(codes, observed, touched);
-    const planned = diff(
-      ctx,
-      lock,
-      handle,
-      caps,
-      some?.codes ?? codes,
-      some?.observed ?? observed,
-      suspended,
-      touched,
-    );
-    settleConfirmed(ctx, some?.codes ?? codes, planned.desired, some?.observed ?? observed);
-    reportNoSpace(ctx, some?.codes ?? codes, planned.unplaced);
-    lock.plan = planned.operations;
-  }
-  const op = lock.plan.find(runnable);
+  const op = plan(ctx, lock, handle, caps, codes, observed, suspended).find(runnable);
   if (!op) return { did: 'nothing', lookAt: lookAgain(ctx, lock, codes) };
   if (!known(lock, observed, op)) {
     // Never overwrite a slot the bridge has not seen since it started: read it first.
@@ -117,6 +107,57 @@ export async function reconcileLock(ctx: ReconcileContext, lock: LockMemory): Pr
   else if (op.kind === 'write' && ctx.store.codes.get(op.access_code_id)?.suspended) lock.replan();
   // Otherwise it stays planned and waits for its retry.
   return { did: op.kind, lookAt: null };
+}
+
+/**
+ * A read is done: when it was the last one, what the lock holds is planned at once, in the same
+ * step, while its codes and slots are at hand. A lock found in step then needs no further step
+ * (a thousand locks read at start cost a thousand steps, not two thousand).
+ */
+function afterRead(ctx: ReconcileContext, lock: LockMemory, handle: LockHandle): ReconcileResult {
+  const more: ReconcileResult = { did: 'read', lookAt: null };
+  const caps = handle.online ? handle.capabilities : null;
+  if (lock.reads.pending || lock.actions.length > 0 || !caps) return more;
+  const observed = ctx.store.slots.forDevice(lock.deviceId);
+  const { codes, changed } = refreshStatuses(ctx, lock.deviceId, observed);
+  if (changed) lock.replan();
+  const suspended = new Set<string>();
+  for (const code of codes) if (code.suspended) suspended.add(code.access_code_id);
+  const now = ctx.now();
+  const waiting = plan(ctx, lock, handle, caps, codes, observed, suspended).some(
+    (op) => !(op.kind === 'write' && suspended.has(op.access_code_id)) && lock.retries.due(retryKey(op), now),
+  );
+  return waiting ? more : { did: 'read', lookAt: lookAgain(ctx, lock, codes), settled: true };
+}
+
+/** The lock's plan: the operations still to do, diffed again when something touched its codes or slots. */
+function plan(
+  ctx: ReconcileContext,
+  lock: LockMemory,
+  handle: LockHandle,
+  caps: LockCapabilities,
+  codes: readonly ManagedCode[],
+  observed: readonly ObservedSlot[],
+  suspended: ReadonlySet<string>,
+): SlotOperation[] {
+  if (lock.plan !== null) return lock.plan;
+  const touched = lock.touched;
+  lock.touched = null;
+  const some = touched === null ? null : subset(codes, observed, touched);
+  const planned = diff(
+    ctx,
+    lock,
+    handle,
+    caps,
+    some?.codes ?? codes,
+    some?.observed ?? observed,
+    suspended,
+    touched,
+  );
+  settleConfirmed(ctx, some?.codes ?? codes, planned.desired, some?.observed ?? observed);
+  reportNoSpace(ctx, some?.codes ?? codes, planned.unplaced);
+  lock.plan = planned.operations;
+  return lock.plan;
 }
 
 /** The codes touched since the lock was in step, and the slots that hold or are given them. */

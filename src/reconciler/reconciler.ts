@@ -29,7 +29,7 @@ export class Reconciler {
     this.queue = new LockQueue(
       async (deviceId) => {
         const result = await reconcileLock(ctx, this.memory(deviceId));
-        return { again: result.did !== 'nothing', lookAt: result.lookAt };
+        return { again: result.did !== 'nothing' && !result.settled, lookAt: result.lookAt };
       },
       {
         concurrency: maxParallelLocks,
@@ -223,9 +223,9 @@ export class Reconciler {
 
   private resume(deviceId: string, all: boolean): void {
     this.ctx.changes.transaction(() => {
-      for (const code of this.ctx.store.codes.liveForDevice(deviceId)) {
+      for (const code of this.ctx.store.codes.suspendedForDevice(deviceId)) {
         const unanswered = code.errors.some((e) => e.error_code === 'failed_to_set_on_device');
-        if (!code.suspended || !(all || unanswered)) continue;
+        if (!(all || unanswered)) continue;
         this.ctx.changes.accessCode({ code: resume(code, this.ctx.now()), events: [] });
       }
     });

@@ -3,18 +3,50 @@
 // when a transaction rolls back (what it had written is then stale). The reconciler reads a
 // lock's codes and slots on every step; this keeps that cost flat however many rows the store has.
 // Rows handed out are shared: callers treat them as immutable, as the core's transitions do.
+//
+// Bounded: the devices used least recently are forgotten once the cache holds more than
+// `maxRows` rows (the device just loaded always stays), so memory does not grow with the store.
+// The locks being worked on are the ones asked for again and again; a forgotten one is read from
+// SQLite again when next asked for.
+
+/** Rows a cache keeps at most, by default: a few hundred locks' codes, a few MiB. */
+export const DEFAULT_MAX_ROWS = 10_000;
+
+export interface DeviceCacheOptions<K, V> {
+  maxRows?: number;
+  /** Told of a device's rows when they are forgotten (to forget what the repository keyed on them). */
+  onEvict?: (deviceId: string, rows: Map<K, V>) => void;
+}
+
 export class DeviceCache<K, V> {
+  /** In order of use: the least recently used device first. */
   private readonly byDevice = new Map<string, Map<K, V>>();
+  /** Rows cached, plus one per device (a device without rows still costs its entry). */
+  private weight = 0;
+  private readonly maxRows: number;
+  private readonly onEvict: ((deviceId: string, rows: Map<K, V>) => void) | undefined;
 
-  constructor(private readonly load: (deviceId: string) => Iterable<[K, V]>) {}
+  constructor(
+    private readonly load: (deviceId: string) => Iterable<[K, V]>,
+    options: DeviceCacheOptions<K, V> = {},
+  ) {
+    this.maxRows = options.maxRows ?? DEFAULT_MAX_ROWS;
+    this.onEvict = options.onEvict;
+  }
 
-  /** Every row of the device, in the order loaded then added. */
+  /** Every row of the device, in the order loaded then added (read-only: change rows through set and delete). */
   rows(deviceId: string): Map<K, V> {
     let rows = this.byDevice.get(deviceId);
-    if (!rows) {
-      rows = new Map(this.load(deviceId));
+    if (rows) {
+      // Most recently used now: moves to the end of the order.
+      this.byDevice.delete(deviceId);
       this.byDevice.set(deviceId, rows);
+      return rows;
     }
+    rows = new Map(this.load(deviceId));
+    this.byDevice.set(deviceId, rows);
+    this.weight += rows.size + 1;
+    this.evictBeyondBudget(deviceId);
     return rows;
   }
 
@@ -24,14 +56,41 @@ export class DeviceCache<K, V> {
   }
 
   set(deviceId: string, key: K, value: V): void {
-    this.byDevice.get(deviceId)?.set(key, value);
+    const rows = this.byDevice.get(deviceId);
+    if (!rows) return;
+    if (!rows.has(key)) this.weight++;
+    rows.set(key, value);
   }
 
   delete(deviceId: string, key: K): void {
-    this.byDevice.get(deviceId)?.delete(key);
+    if (this.byDevice.get(deviceId)?.delete(key)) this.weight--;
+  }
+
+  /** The device has no rows now (it stays cached, empty). */
+  empty(deviceId: string): void {
+    const rows = this.byDevice.get(deviceId);
+    if (!rows) return;
+    this.weight -= rows.size;
+    rows.clear();
   }
 
   clear(): void {
     this.byDevice.clear();
+    this.weight = 0;
+  }
+
+  /** Devices cached now (for tests of the bound). */
+  size(): number {
+    return this.byDevice.size;
+  }
+
+  private evictBeyondBudget(keep: string): void {
+    for (const [deviceId, rows] of this.byDevice) {
+      if (this.weight <= this.maxRows) return;
+      if (deviceId === keep) continue;
+      this.byDevice.delete(deviceId);
+      this.weight -= rows.size + 1;
+      this.onEvict?.(deviceId, rows);
+    }
   }
 }

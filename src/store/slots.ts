@@ -4,37 +4,60 @@ import { isPlainEmpty, type ObservedSlot } from '../core/slot.ts';
 import { DeviceCache } from './device-cache.ts';
 import type { Transactor } from './transaction.ts';
 
-interface SlotRow {
-  slot: number;
-  state: string;
-  code: string | null;
-  starts_at: number | null;
-  ends_at: number | null;
-  owner: string | null;
-  unmanaged_id: string | null;
-  pending_owner: string | null;
-  pending_code: string | null;
-  pending_starts_at: number | null;
-  pending_ends_at: number | null;
-}
+/** A row as read: the values of COLUMNS, in that order (arrays: see access-codes.ts's CodeValues). */
+type SlotValues = [
+  slot: number,
+  state: string,
+  code: string | null,
+  starts_at: number | null,
+  ends_at: number | null,
+  owner: string | null,
+  unmanaged_id: string | null,
+  pending_owner: string | null,
+  pending_code: string | null,
+  pending_starts_at: number | null,
+  pending_ends_at: number | null,
+];
+
+const COLUMNS = [
+  'slot',
+  'state',
+  'code',
+  'starts_at',
+  'ends_at',
+  'owner',
+  'unmanaged_id',
+  'pending_owner',
+  'pending_code',
+  'pending_starts_at',
+  'pending_ends_at',
+].join(', ');
 
 const window = (starts_at: number | null, ends_at: number | null) =>
   starts_at !== null && ends_at !== null ? { starts_at, ends_at } : null;
 
-const fromRow = (row: SlotRow): ObservedSlot => ({
-  slot: row.slot,
-  state: row.state as ObservedSlot['state'],
-  code: row.code,
-  schedule: window(row.starts_at, row.ends_at),
-  owner: row.owner,
-  unmanaged_id: row.unmanaged_id,
+const fromValues = ([
+  slot,
+  state,
+  code,
+  starts_at,
+  ends_at,
+  owner,
+  unmanaged_id,
+  pending_owner,
+  pending_code,
+  pending_starts_at,
+  pending_ends_at,
+]: SlotValues): ObservedSlot => ({
+  slot,
+  state: state as ObservedSlot['state'],
+  code,
+  schedule: window(starts_at, ends_at),
+  owner,
+  unmanaged_id,
   pending:
-    row.pending_owner !== null && row.pending_code !== null
-      ? {
-          owner: row.pending_owner,
-          code: row.pending_code,
-          schedule: window(row.pending_starts_at, row.pending_ends_at),
-        }
+    pending_owner !== null && pending_code !== null
+      ? { owner: pending_owner, code: pending_code, schedule: window(pending_starts_at, pending_ends_at) }
       : null,
 });
 
@@ -47,8 +70,10 @@ export class SlotRepository {
   private readonly cache: DeviceCache<number, ObservedSlot>;
 
   constructor(db: DatabaseSync, tx: Transactor) {
-    this.forDeviceStmt = db.prepare('SELECT * FROM slots WHERE device_id = ? ORDER BY slot');
-    this.oneStmt = db.prepare('SELECT * FROM slots WHERE device_id = ? AND slot = ?');
+    this.forDeviceStmt = db.prepare(`SELECT ${COLUMNS} FROM slots WHERE device_id = ? ORDER BY slot`);
+    this.forDeviceStmt.setReturnArrays(true);
+    this.oneStmt = db.prepare(`SELECT ${COLUMNS} FROM slots WHERE device_id = ? AND slot = ?`);
+    this.oneStmt.setReturnArrays(true);
     this.upsertStmt = db.prepare(
       `INSERT INTO slots (device_id, slot, state, code, starts_at, ends_at, owner, unmanaged_id,
          pending_owner, pending_code, pending_starts_at, pending_ends_at)
@@ -62,7 +87,10 @@ export class SlotRepository {
     this.deleteStmt = db.prepare('DELETE FROM slots WHERE device_id = ? AND slot = ?');
     this.deleteAllStmt = db.prepare('DELETE FROM slots WHERE device_id = ?');
     this.cache = new DeviceCache((deviceId) =>
-      (this.forDeviceStmt.all(deviceId) as unknown as SlotRow[]).map((row) => [row.slot, fromRow(row)]),
+      (this.forDeviceStmt.all(deviceId) as unknown as SlotValues[]).map((values) => [
+        values[0],
+        fromValues(values),
+      ]),
     );
     tx.onRollback(() => this.cache.clear());
   }
@@ -80,8 +108,8 @@ export class SlotRepository {
   get(deviceId: string, slot: number): ObservedSlot | undefined {
     const rows = this.cache.peek(deviceId);
     if (rows) return rows.get(slot);
-    const row = this.oneStmt.get(deviceId, slot) as SlotRow | undefined;
-    return row ? fromRow(row) : undefined;
+    const values = this.oneStmt.get(deviceId, slot) as unknown as SlotValues | undefined;
+    return values ? fromValues(values) : undefined;
   }
 
   put(deviceId: string, s: ObservedSlot): void {
@@ -109,7 +137,7 @@ export class SlotRepository {
 
   replaceAll(deviceId: string, slots: readonly ObservedSlot[]): void {
     this.deleteAllStmt.run(deviceId);
-    this.cache.peek(deviceId)?.clear();
+    this.cache.empty(deviceId);
     for (const s of slots) this.put(deviceId, s);
   }
 }

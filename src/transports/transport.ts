@@ -16,6 +16,25 @@ export interface TransportContext {
   log: Logger;
   /** The transport's status() changed: the bridge publishes its info again. */
   statusChanged: () => void;
+  /** Read-only questions about the managed codes, answered by the store (nothing kept per code). */
+  codes: CodeLookup;
+}
+
+/** What a lock's codes add up to, in Home Assistant's terms. */
+export interface LockCodeCounts {
+  /** Confirmed on the lock. */
+  set: number;
+  /** The lock is working on them (setting, removing, unknown). */
+  pending: number;
+  /** With errors, whatever their status. */
+  failed: number;
+}
+
+export interface CodeLookup {
+  /** A lock's live codes (not deleted) counted: one indexed query, however large the store. */
+  countsOf(deviceId: string): LockCodeCounts;
+  /** A code's lock and name (a deleted one too, until it has left its lock); undefined when unknown. */
+  find(accessCodeId: string): { device_id: string; name: string | null } | undefined;
 }
 
 /** How a transport is doing, for bridge/info and `lockbridge status`. */

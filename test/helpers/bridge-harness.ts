@@ -122,8 +122,8 @@ export class Harness {
         ? { transports: this.options.transports(this.config) }
         : this.options.brokerUrl === undefined
           ? {
-              transports: (deps: TransportDeps) =>
-                transportsFromConfig(this.config, deps).filter((t) => t.name !== 'mqtt'),
+              transports: async (deps: TransportDeps) =>
+                (await transportsFromConfig(this.config, deps)).filter((t) => t.name !== 'mqtt'),
             }
           : {}),
       clockBackground: false,

@@ -3,7 +3,7 @@
 import type { BackoffPolicy } from '../../core/backoff.ts';
 import type { Transport, TransportContext, TransportHealth } from '../transport.ts';
 import { connectMqtt, type MqttConnection } from './connection.ts';
-import { type EmbeddedBroker, startEmbeddedBroker } from './embedded-broker.ts';
+import type { EmbeddedBroker } from './embedded-broker.ts';
 import { HomeAssistant, type HomeAssistantOptions } from './homeassistant/home-assistant.ts';
 import { type OutboxPublisher, startOutboxPublisher } from './outbox-publisher.ts';
 import type { Outbox } from './ports.ts';
@@ -50,6 +50,8 @@ export class MqttTransport implements Transport {
     const log = ctx.log.child({ component: 'mqtt' });
     let url = options.url;
     if (url === 'embedded') {
+      // Loaded only here: a hub on a real broker never loads aedes.
+      const { startEmbeddedBroker } = await import('./embedded-broker.ts');
       this.broker = await startEmbeddedBroker({ port: options.embeddedPort }, log);
       url = this.broker.url;
     }
@@ -78,7 +80,7 @@ export class MqttTransport implements Transport {
       startOutboxPublisher(connection, this.eventOutbox(ctx), log),
     ];
     this.listener = startRequestListener(connection, api, log, { maxPayloadBytes: options.maxPayloadBytes });
-    await this.homeAssistant?.start(connection, api, ctx.events);
+    await this.homeAssistant?.start(connection, api, ctx.events, ctx.codes);
     // Every topic of ours has its receiver: a message nobody claims (a former run's subscription) goes.
     connection.inbound.open();
   }

@@ -1,6 +1,9 @@
 // The simulated driver as the bridge sees it: LockHandles that answer after a latency, and every
 // fault knob with an effect a test can observe.
 import { once } from 'node:events';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DriverError, type LockEvents, type LockHandle } from '../../../drivers/driver.ts';
 import type { LockModelOptions } from '../../../drivers/simulated/lock-model.ts';
@@ -433,14 +436,19 @@ describe('simulatedDriverFromConfig', () => {
     latency_ms: 1,
     can_read_codes: true,
     supports_native_scheduling: false,
+    keep_slots: false,
   };
+  const NO_DIR = '/nonexistent/simulated-locks';
 
   it('derives a stable serial number from the name unless one is given', () => {
-    const a = simulatedDriverFromConfig([
-      { name: 'Front door', simulated },
-      { name: 'Back', simulated: { ...simulated, serial_number: 'XYZ-1' } },
-    ]);
-    const b = simulatedDriverFromConfig([{ name: 'Front door', simulated }]);
+    const a = simulatedDriverFromConfig(
+      [
+        { name: 'Front door', simulated },
+        { name: 'Back', simulated: { ...simulated, serial_number: 'XYZ-1' } },
+      ],
+      NO_DIR,
+    );
+    const b = simulatedDriverFromConfig([{ name: 'Front door', simulated }], NO_DIR);
     drivers.push(a, b);
     expect(a.locks[0]!.identity).toBe(b.locks[0]!.identity);
     expect(a.locks[0]!.identity).toMatch(/^sim:SIM-FRONT-DOOR-[0-9A-F]{6}$/);
@@ -457,10 +465,46 @@ describe('simulatedDriverFromConfig', () => {
 
   it('refuses two locks with one serial number', () => {
     expect(() =>
-      simulatedDriverFromConfig([
-        { name: 'A', simulated: { ...simulated, serial_number: 'S' } },
-        { name: 'B', simulated: { ...simulated, serial_number: 'S' } },
-      ]),
+      simulatedDriverFromConfig(
+        [
+          { name: 'A', simulated: { ...simulated, serial_number: 'S' } },
+          { name: 'B', simulated: { ...simulated, serial_number: 'S' } },
+        ],
+        NO_DIR,
+      ),
     ).toThrow(/serial number/);
+  });
+
+  it('with keep_slots, a lock keeps its slots across a restart of the daemon, in a private file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lockbridge-sim-slots-'));
+    try {
+      const slotsDir = join(dir, 'simulated-locks');
+      const config = [{ name: 'Kept', simulated: { ...simulated, keep_slots: true } }];
+      const first = simulatedDriverFromConfig(config, slotsDir);
+      drivers.push(first);
+      const lock = first.locks[0]!;
+      await first.start(() => undefined);
+      await once(lock, 'online');
+      await lock.writeSlot(3, '482916', null);
+      lock.keypadProgram(5, '1357');
+      await first.stop();
+
+      // A new process: a new driver from the same configuration finds both codes.
+      const second = simulatedDriverFromConfig(config, slotsDir);
+      drivers.push(second);
+      expect(second.locks[0]!.model.codeIn(3)).toBe('482916');
+      expect(second.locks[0]!.model.codeIn(5)).toBe('1357');
+      expect(second.locks[0]!.model.read(5).origin).toBe('keypad');
+      // Without keep_slots the same lock starts empty, as before.
+      const forgetful = simulatedDriverFromConfig([{ name: 'Kept', simulated }], slotsDir);
+      drivers.push(forgetful);
+      expect(forgetful.locks[0]!.model.occupiedSlots()).toEqual([]);
+      // The file holds PINs: readable by the daemon's user only.
+      const [file] = readdirSync(slotsDir);
+      expect(statSync(slotsDir).mode & 0o777).toBe(0o700);
+      expect(statSync(join(slotsDir, file!)).mode & 0o777).toBe(0o600);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

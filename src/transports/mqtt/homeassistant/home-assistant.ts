@@ -3,13 +3,15 @@
 // announces `online` on its status topic, and when a lock appears or changes its name; removed when
 // the lock is. Each lock has a command topic: LOCK / UNLOCK go through the same API as any request
 // (locks/lock_door, locks/unlock_door). What it shows comes from the records the transport
-// publishes anyway (devices, access codes) and from the event log, read live.
-import { randomUUID } from 'node:crypto';
+// publishes anyway (devices, access codes), from the event log, read live, and for the code
+// counts and names from the store (CodeLookup): nothing is kept per code.
+import { createHash, randomUUID } from 'node:crypto';
 import type { IPublishPacket } from 'mqtt';
 import type { Logger } from 'pino';
 import type { RequestHandler } from '../../../api/request-handler.ts';
 import type { EventRecord, EventSource } from '../../../store/events.ts';
 import type { RetainedRecord } from '../../../store/retained-outbox.ts';
+import type { CodeLookup } from '../../transport.ts';
 import type { MqttConnection } from '../connection.ts';
 import {
   type DiscoveryTopics,
@@ -34,14 +36,20 @@ const EVENT_BATCH = 100;
 
 export class HomeAssistant {
   private readonly board: LockBoard;
-  /** The discovery payload last published per lock, so a change of name is published again. */
+  /**
+   * A digest of the discovery payload last published per lock, so a change of name is published
+   * again (a digest, not the 1.5 KB payload: a thousand locks).
+   */
   private readonly published = new Map<string, string>();
+  /** The state last published per lock: a code record that changed no count publishes nothing. */
+  private readonly publishedState = new Map<string, string>();
   /** Locks removed while the broker was away: their entities are removed once it is back. */
   private readonly removals = new Set<string>();
   private readonly dirty = new Set<string>();
   private flushScheduled = false;
   private conn: MqttConnection | null = null;
   private api: RequestHandler | null = null;
+  private codes: CodeLookup | null = null;
   private loaded = false;
   private stopped = false;
   private eventsSeen = 0;
@@ -56,7 +64,10 @@ export class HomeAssistant {
   ) {
     this.topics = { root: rootTopic, gatewayId: options.gatewayId, version: options.version };
     this.log = log.child({ component: 'homeassistant' });
-    this.board = new LockBoard((deviceId) => this.markDirty(deviceId));
+    this.board = new LockBoard(
+      (deviceId) => this.markDirty(deviceId),
+      (deviceId) => this.codes?.countsOf(deviceId) ?? { set: 0, pending: 0, failed: 0 },
+    );
   }
 
   /**
@@ -88,8 +99,14 @@ export class HomeAssistant {
         if (record.body === null) this.removeLock(record.id);
         else this.lockSeen(JSON.parse(record.body) as DeviceRecord);
       } else if (record.kind === 'access_code') {
-        if (record.body === null) this.board.codeGone(record.id);
-        else this.board.codeSeen(JSON.parse(record.body) as CodeRecord);
+        if (record.body !== null) {
+          this.board.codesChanged((JSON.parse(record.body) as CodeRecord).device_id);
+        } else {
+          // Deleted: the store knows its lock until the code has left it.
+          const code = this.codes?.find(record.id);
+          if (code) this.board.codesChanged(code.device_id);
+          else this.board.someCodesChanged();
+        }
       }
     } catch (error) {
       this.log.error(
@@ -99,9 +116,15 @@ export class HomeAssistant {
     }
   }
 
-  async start(conn: MqttConnection, api: RequestHandler, events: EventSource): Promise<void> {
+  async start(
+    conn: MqttConnection,
+    api: RequestHandler,
+    events: EventSource,
+    codes: CodeLookup,
+  ): Promise<void> {
     this.conn = conn;
     this.api = api;
+    this.codes = codes;
     const statusTopic = `${this.options.discoveryPrefix}/status`;
     const commandPrefix = conn.topic('ha/');
     const inbound = conn.inbound.route(
@@ -131,8 +154,13 @@ export class HomeAssistant {
     conn.on('connected', onConnected);
     this.closers.push(() => conn.off('connected', onConnected));
 
-    await this.loadSnapshot();
-    this.publishAll();
+    // In the background: the bridge is ready without it (a thousand locks' discovery takes a while).
+    setImmediate(() => {
+      this.loadSnapshot().then(
+        () => this.publishAll(),
+        (error: unknown) => this.log.error({ err: error }, 'could not read the locks for Home Assistant'),
+      );
+    });
   }
 
   stop(): void {
@@ -140,19 +168,16 @@ export class HomeAssistant {
     for (const close of this.closers.splice(0)) close();
   }
 
-  /** Every lock and its codes, through the API: once at start and whenever Home Assistant comes online. */
+  /**
+   * Every lock, through the API: once at start and whenever Home Assistant comes online. Their
+   * code counts are asked of the store as each lock's state is published.
+   */
   private async loadSnapshot(): Promise<void> {
-    const call = async (route: string, params: object) =>
-      this.api!(route, Buffer.from(JSON.stringify(params)), { generatedRequestId: randomUUID() });
-    const listed = await call('devices/list', {});
-    const devices = (listed.devices ?? []) as DeviceRecord[];
-    this.board.resetCodes();
-    for (const device of devices) {
+    if (this.stopped) return;
+    const listed = await this.api!('devices/list', Buffer.from('{}'), { generatedRequestId: randomUUID() });
+    for (const device of (listed.devices ?? []) as DeviceRecord[]) {
       // A lock removed while the broker was away, before a restart, may still have its entities.
       this.lockSeen(device, true);
-      if (isRemoved(device)) continue;
-      const codes = await call('access_codes/list', { device_id: device.device_id });
-      for (const code of (codes.access_codes ?? []) as CodeRecord[]) this.board.codeSeen(code);
     }
     this.loaded = true;
   }
@@ -230,7 +255,7 @@ export class HomeAssistant {
     if (typeof event.access_code_id === 'string') {
       payload.access_code_id = event.access_code_id;
       payload.access_code_is_managed = event.access_code_is_managed ?? null;
-      payload.access_code_name = this.board.codeName(event.access_code_id);
+      payload.access_code_name = this.codes?.find(event.access_code_id)?.name ?? null;
     }
     if (event.reason !== undefined) payload.reason = event.reason;
     if (event.attempts !== undefined) payload.attempts = event.attempts;
@@ -271,11 +296,16 @@ export class HomeAssistant {
     const state = this.board.state(deviceId);
     if (!device || !state) return;
     const config = JSON.stringify(lockDiscovery(device, this.topics));
-    if (always || this.published.get(deviceId) !== config) {
+    const digest = createHash('sha1').update(config).digest('base64');
+    if (always || this.published.get(deviceId) !== digest) {
       this.publishRetained(this.discoveryTopic(lockIdentifier(deviceId)), config);
-      this.published.set(deviceId, config);
+      this.published.set(deviceId, digest);
     }
-    this.publishRetained(conn.topic(lockTopics(deviceId).state), state);
+    const text = JSON.stringify(state);
+    if (always || this.publishedState.get(deviceId) !== text) {
+      this.publishRetained(conn.topic(lockTopics(deviceId).state), text);
+      this.publishedState.set(deviceId, text);
+    }
   }
 
   /** The lock is gone: its entities leave Home Assistant (an empty retained config removes them). */
@@ -286,6 +316,7 @@ export class HomeAssistant {
       this.removals.has(deviceId);
     this.board.deviceGone(deviceId);
     this.published.delete(deviceId);
+    this.publishedState.delete(deviceId);
     const conn = this.conn;
     if (!known && !evenIfUnknown) return;
     if (!conn?.connected) {

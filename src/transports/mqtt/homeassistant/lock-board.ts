@@ -1,8 +1,9 @@
-// What Home Assistant shows of each lock, kept in memory and updated from the objects the bridge
-// publishes anyway (device and access code records, events): the bolt (with LOCKING / UNLOCKING
-// while a lock or unlock this transport handed to the API is pending), battery, connectivity, and
-// how many codes are set, pending and failed. The counts move one code at a time: a change of one
-// code never rescans the others.
+// What Home Assistant shows of each lock: the bolt (with LOCKING / UNLOCKING while a lock or unlock
+// this transport handed to the API is pending), battery and connectivity, kept in memory from the
+// device records the bridge publishes anyway; and how many codes are set, pending and failed,
+// asked of the store when the lock's state is published (one indexed query for that lock), so
+// nothing is kept per code however many codes the hub holds.
+import type { LockCodeCounts } from '../../transport.ts';
 
 /** The device object of the contract, as far as Home Assistant needs it. */
 export interface DeviceRecord {
@@ -24,13 +25,10 @@ export interface DeviceRecord {
 export const isRemoved = (device: DeviceRecord): boolean =>
   device.errors?.some((error) => error.error_code === 'device_removed') ?? false;
 
-/** The access code object of the contract, as far as the counts need it. */
+/** The access code object of the contract, as far as Home Assistant needs it. */
 export interface CodeRecord {
   access_code_id: string;
   device_id: string;
-  name: string | null;
-  status: string;
-  errors: unknown[];
 }
 
 /** The JSON on a lock's Home Assistant state topic. */
@@ -47,37 +45,27 @@ export interface LockState {
 /** Ended attempts remembered, at most. */
 const MAX_ENDED = 256;
 
-type Bucket = 'set' | 'pending' | 'failed' | null;
-
-interface Counts {
-  set: number;
-  pending: number;
-  failed: number;
-}
-
 interface DoorAction {
   deviceId: string;
   locking: boolean;
 }
 
-/** A code counts as failed while it has errors, set once confirmed, pending while the lock works on it. */
-function bucketOf(code: CodeRecord): Bucket {
-  if (code.errors.length > 0) return 'failed';
-  if (code.status === 'set') return 'set';
-  if (code.status === 'setting' || code.status === 'removing' || code.status === 'unknown') return 'pending';
-  return null; // unset: a time-bound code waiting for its window
-}
-
 export class LockBoard {
   private readonly devices = new Map<string, DeviceRecord>();
-  private readonly counts = new Map<string, Counts>();
-  private readonly codes = new Map<string, { deviceId: string; bucket: Bucket; name: string | null }>();
   private readonly doorActions = new Map<string, DoorAction>();
   /** Attempts that ended, newest last: an end may be heard before the request's answer. */
   private readonly ended = new Set<string>();
+  /** Each lock's counts as last asked, until one of its codes changes (a device record changes none). */
+  private readonly counted = new Map<string, LockCodeCounts>();
 
-  /** Called with a lock's id whenever what Home Assistant shows of it may have changed. */
-  constructor(private readonly changed: (deviceId: string) => void) {}
+  /**
+   * changed: told with a lock's id whenever what Home Assistant shows of it may have changed.
+   * counts: the lock's codes as the store counts them now.
+   */
+  constructor(
+    private readonly changed: (deviceId: string) => void,
+    private readonly counts: (deviceId: string) => LockCodeCounts,
+  ) {}
 
   deviceIds(): string[] {
     return [...this.devices.keys()];
@@ -87,12 +75,6 @@ export class LockBoard {
     return this.devices.get(deviceId);
   }
 
-  /** Forgets every code (before a full snapshot is loaded again). */
-  resetCodes(): void {
-    this.codes.clear();
-    this.counts.clear();
-  }
-
   deviceSeen(device: DeviceRecord): void {
     this.devices.set(device.device_id, device);
     this.changed(device.device_id);
@@ -100,25 +82,21 @@ export class LockBoard {
 
   deviceGone(deviceId: string): void {
     this.devices.delete(deviceId);
-    this.counts.delete(deviceId);
-    for (const [id, code] of this.codes) if (code.deviceId === deviceId) this.codes.delete(id);
+    this.counted.delete(deviceId);
     for (const [id, action] of this.doorActions)
       if (action.deviceId === deviceId) this.doorActions.delete(id);
   }
 
-  codeSeen(code: CodeRecord): void {
-    this.move(code.access_code_id, code.device_id, bucketOf(code), code.name);
+  /** One of the lock's codes changed (or went): its counts may have. */
+  codesChanged(deviceId: string): void {
+    this.counted.delete(deviceId);
+    if (this.devices.has(deviceId)) this.changed(deviceId);
   }
 
-  codeGone(accessCodeId: string): void {
-    const known = this.codes.get(accessCodeId);
-    if (!known) return;
-    this.move(accessCodeId, known.deviceId, null, null);
-    this.codes.delete(accessCodeId);
-  }
-
-  codeName(accessCodeId: string): string | null {
-    return this.codes.get(accessCodeId)?.name ?? null;
+  /** A code went whose lock is no longer known: any lock's counts may have changed. */
+  someCodesChanged(): void {
+    this.counted.clear();
+    for (const deviceId of this.devices.keys()) this.changed(deviceId);
   }
 
   /** A lock or unlock was accepted and is pending (action attempt `attemptId`). */
@@ -141,7 +119,11 @@ export class LockBoard {
   state(deviceId: string): LockState | null {
     const device = this.devices.get(deviceId);
     if (!device) return null;
-    const counts = this.counts.get(deviceId) ?? { set: 0, pending: 0, failed: 0 };
+    let counts = this.counted.get(deviceId);
+    if (!counts) {
+      counts = this.counts(deviceId);
+      this.counted.set(deviceId, counts);
+    }
     const { properties: p } = device;
     return {
       lock: this.lockState(deviceId, p),
@@ -160,24 +142,5 @@ export class LockBoard {
     if (p.jammed) return 'JAMMED';
     if (p.locked === null) return 'None'; // Home Assistant's "unknown"
     return p.locked ? 'LOCKED' : 'UNLOCKED';
-  }
-
-  private move(accessCodeId: string, deviceId: string, bucket: Bucket, name: string | null): void {
-    const before = this.codes.get(accessCodeId);
-    this.codes.set(accessCodeId, { deviceId, bucket, name });
-    if (before?.bucket === bucket && before.deviceId === deviceId) return;
-    if (before?.bucket) this.adjust(before.deviceId, before.bucket, -1);
-    if (bucket) this.adjust(deviceId, bucket, +1);
-    if (before && before.deviceId !== deviceId) this.changed(before.deviceId);
-    this.changed(deviceId);
-  }
-
-  private adjust(deviceId: string, bucket: Exclude<Bucket, null>, by: number): void {
-    let counts = this.counts.get(deviceId);
-    if (!counts) {
-      counts = { set: 0, pending: 0, failed: 0 };
-      this.counts.set(deviceId, counts);
-    }
-    counts[bucket] = Math.max(0, counts[bucket] + by);
   }
 }

@@ -1,0 +1,85 @@
+// The per-device row cache under the codes and slots repositories is bounded: memory does not grow
+// with the store, and a device it forgot is read from SQLite again, unchanged.
+import { describe, expect, it } from 'vitest';
+import { newManagedCode } from '../../src/core/access-code.ts';
+import { DeviceCache } from '../../src/store/device-cache.ts';
+import { Store } from '../../src/store/store.ts';
+
+describe('DeviceCache', () => {
+  it('forgets the devices used least recently beyond its row budget, never the one just loaded', () => {
+    const loads: string[] = [];
+    const evicted: string[] = [];
+    const cache = new DeviceCache<number, string>(
+      (deviceId) => {
+        loads.push(deviceId);
+        return [1, 2, 3].map((n): [number, string] => [n, `${deviceId}-${n}`]);
+      },
+      { maxRows: 10, onEvict: (deviceId) => evicted.push(deviceId) },
+    );
+    cache.rows('a'); // 3 rows + 1 for the entry: 4
+    cache.rows('b'); // 8
+    cache.rows('a'); // a is now the most recent
+    cache.rows('c'); // 12 > 10: b, the least recent, goes
+    expect(evicted).toEqual(['b']);
+    expect(cache.peek('b')).toBeUndefined();
+    expect(cache.peek('a')?.get(2)).toBe('a-2');
+    cache.rows('b'); // loaded again from the source
+    expect(loads).toEqual(['a', 'b', 'c', 'b']);
+    expect(cache.size()).toBe(2);
+
+    // a went when b came back (a was then the least recent).
+    expect(evicted).toEqual(['b', 'a']);
+    // Rows written through the cache count too: c grows to 8 rows, and loading d evicts it.
+    for (let n = 10; n < 16; n++) cache.set('c', n, `c-${n}`);
+    cache.delete('c', 15);
+    cache.rows('d');
+    expect(evicted).toEqual(['b', 'a', 'c']);
+    // An emptied device weighs one: e fits beside b and d without evicting anything.
+    cache.empty('d');
+    cache.rows('e');
+    expect(evicted).toEqual(['b', 'a', 'c']);
+    expect(cache.size()).toBe(3);
+
+    const tiny = new DeviceCache<number, number>(
+      () => [
+        [1, 1],
+        [2, 2],
+        [3, 3],
+      ],
+      { maxRows: 2 },
+    );
+    expect(tiny.rows('big').size).toBe(3); // over budget on its own, but kept: it was just asked for
+    expect(tiny.size()).toBe(1);
+  });
+
+  it("keeps the codes repository's memory bounded on a large store, and answers the same", () => {
+    const store = Store.inMemory('gw');
+    const now = 1_000_000;
+    const ids: string[] = [];
+    store.tx.run(() => {
+      for (let l = 0; l < 300; l++) {
+        const { device } = store.devices.ensure(`sim:L${l}`, 'simulated', `Lock ${l}`, now);
+        for (let c = 0; c < 50; c++) {
+          const code = newManagedCode({
+            access_code_id: `${l}-${c}`,
+            device_id: device.device_id,
+            code: String(100000 + l * 50 + c),
+            created_at: now + c,
+          });
+          store.codes.save(code);
+          if (c === 0) ids.push(code.access_code_id);
+        }
+      }
+    });
+    const devices = store.devices.list();
+    // Every lock's codes read, as a full reconcile pass does: 15,000 codes in all.
+    for (const device of devices) expect(store.codes.forDevice(device.device_id)).toHaveLength(50);
+    const cache = (store.codes as unknown as { cache: DeviceCache<string, unknown> }).cache;
+    expect(cache.size()).toBeLessThan(devices.length);
+    expect(cache.size() * 51).toBeLessThanOrEqual(10_000 + 51);
+    // A code of a forgotten lock is read from SQLite; one of a remembered lock from the cache.
+    expect(store.codes.get(ids[0]!)?.code).toBe('100000');
+    expect(store.codes.get(ids[299]!)?.code).toBe(String(100000 + 299 * 50));
+    store.close();
+  });
+});
