@@ -39,6 +39,10 @@ const COMMAND_WAIT_MS = 8000;
 const ABANDONED_WAIT_MS = 2000;
 /** How often a store opened read-only checks whether the disk takes writes again. */
 const READ_ONLY_PROBE_MS = 10_000;
+/** Rows one chunk of the maintenance deletes in a transaction; the event loop turns between chunks. */
+const PRUNE_CHUNK = 2000;
+/** How often the bridge looks whether the event log grew enough to be pruned before the hour. */
+const GROWTH_CHECK_MS = 60_000;
 
 export interface BridgeOptions {
   config: Config;
@@ -87,6 +91,10 @@ export class Bridge {
   readonly registry: LockRegistry;
   readonly clock: ClockKeeper;
   private maintenance: NodeJS.Timeout | null = null;
+  private growthCheck: NodeJS.Timeout | null = null;
+  private maintaining: Promise<void> | null = null;
+  /** The event log's newest seq when the maintenance last ran. */
+  private headAtMaintenance = 0;
   private infoTimer: NodeJS.Timeout | null = null;
   private readOnlyProbe: NodeJS.Timeout | null = null;
   private lastInfo: { fingerprint: string; at: number } | null = null;
@@ -119,6 +127,7 @@ export class Bridge {
     this.readOnlyProbeMs = options.readOnlyProbeMs ?? READ_ONLY_PROBE_MS;
     this.transports = parts.transports;
     this.store = Store.open(config.data_dir, config.gateway_id);
+    this.store.requests.memoryMs = config.requests.memory_hours * HOUR_MS;
     this.changes = new Changes(this.store, now);
     this.clock = new ClockKeeper({
       store: this.store,
@@ -210,9 +219,11 @@ export class Bridge {
     await this.clock.start();
     this.tolerate(() => this.registry.markAllOffline());
     this.tolerate(() => this.failInterruptedDoorActions());
-    this.tolerate(() => this.runMaintenance());
-    this.maintenance = setInterval(() => this.runMaintenance(), HOUR_MS);
+    void this.maintain();
+    this.maintenance = setInterval(() => void this.maintain(), HOUR_MS);
     this.maintenance.unref();
+    this.growthCheck = setInterval(() => this.maintainIfGrown(), GROWTH_CHECK_MS);
+    this.growthCheck.unref();
     this.publishInfo(true);
     for (const transport of this.transports) {
       await transport.start({
@@ -371,17 +382,54 @@ export class Bridge {
     });
   }
 
-  /** Keeps the event log and the request memory bounded; says what it had to drop. */
-  private runMaintenance(): void {
-    const now = this.now();
-    const dropped = this.store.events.prune(now, {
-      max_age_ms: this.config.outbox.max_age_days * 24 * HOUR_MS,
-      max_events: this.config.outbox.max_events,
+  /**
+   * Keeps the store bounded: events older than outbox.max_age_days and beyond outbox.max_events
+   * go (saying what undelivered ones it had to drop), and answered requests older than
+   * requests.memory_hours; in chunks, the event loop turning between them; then the write-ahead
+   * log is emptied into the database. At start, every hour, and whenever the event log grew by a
+   * quarter of max_events. Joins a run already under way.
+   */
+  maintain(): Promise<void> {
+    this.maintaining ??= this.runMaintenance().finally(() => {
+      this.maintaining = null;
     });
-    for (const [consumer, count] of dropped) {
-      this.log.warn({ consumer, dropped: count }, 'event outbox full or too old: undelivered events dropped');
+    return this.maintaining;
+  }
+
+  private maintainIfGrown(): void {
+    try {
+      const grown = this.store.events.head() - this.headAtMaintenance;
+      if (grown >= this.config.outbox.max_events / 4) void this.maintain();
+    } catch (error) {
+      this.log.error({ err: error }, 'could not look at the event log');
     }
-    this.store.tx.run(() => this.store.requests.prune(now));
+  }
+
+  private async runMaintenance(): Promise<void> {
+    const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+    try {
+      const now = this.now();
+      const { events, requests } = this.store;
+      this.headAtMaintenance = events.head();
+      const plan = events.planPrune(now, {
+        max_age_ms: this.config.outbox.max_age_days * 24 * HOUR_MS,
+        max_events: this.config.outbox.max_events,
+      });
+      for (const [consumer, count] of plan.lost) {
+        this.log.warn(
+          { consumer, dropped: count },
+          'event outbox full or too old: undelivered events dropped',
+        );
+      }
+      while (!this.stopping && events.pruneSome(plan, PRUNE_CHUNK) > 0) await turn();
+      const prune = () => this.store.tx.run(() => requests.prune(now, PRUNE_CHUNK), { durable: false });
+      while (!this.stopping && prune() === PRUNE_CHUNK) await turn();
+      if (!this.stopping) this.store.checkpoint();
+    } catch (error) {
+      // A store that can't write says so itself, once; it is tried again within the hour.
+      if (!isStorageError(error))
+        this.log.error({ err: error }, 'store maintenance failed; it runs again within the hour');
+    }
   }
 
   /**
@@ -397,6 +445,7 @@ export class Bridge {
 
   private async shutdown(): Promise<void> {
     if (this.maintenance) clearInterval(this.maintenance);
+    if (this.growthCheck) clearInterval(this.growthCheck);
     if (this.infoTimer) clearInterval(this.infoTimer);
     if (this.readOnlyProbe) clearInterval(this.readOnlyProbe);
     this.registry.stop();
@@ -417,6 +466,7 @@ export class Bridge {
     for (const driver of this.drivers) await driver.stop();
     if (!finished) await this.reconciler.idle(ABANDONED_WAIT_MS);
     for (const transport of this.transports) await transport.stop();
+    await this.maintaining; // it stops at its next chunk
     this.store.close();
     this.log.info('stopped');
   }

@@ -10,6 +10,7 @@ import {
   mqttSchema,
   outboxSchema,
   reconcilerSchema,
+  requestsSchema,
   timingSchema,
 } from './schema.ts';
 
@@ -31,6 +32,7 @@ const SECTIONS: Record<string, z.ZodObject> = {
   timing: timingSchema,
   reconciler: reconcilerSchema,
   outbox: outboxSchema,
+  requests: requestsSchema,
   http: httpSchema,
   homeassistant: homeassistantSchema,
 };

@@ -151,6 +151,11 @@ export const outboxSchema = z.strictObject({
   max_events: positiveInt.default(100000),
 });
 
+/** Answered request ids, remembered so that a redelivered request is not run twice. */
+export const requestsSchema = z.strictObject({
+  memory_hours: z.number().positive().default(24),
+});
+
 const codeLength = z.number().int().min(4).max(12);
 
 const simulatedOptions = z
@@ -347,6 +352,7 @@ export const configSchema = z.strictObject({
   timing: timingSchema.prefault({}),
   reconciler: reconcilerSchema.prefault({}),
   outbox: outboxSchema.prefault({}),
+  requests: requestsSchema.prefault({}),
   locks,
   zigbee: zigbeeSchema.optional(),
   http: httpSchema.optional(),

@@ -7,6 +7,7 @@ import type { BackoffPolicy } from '../core/backoff.ts';
 import type { SlotOperation } from '../core/slot.ts';
 import { ReadPlan } from './read-plan.ts';
 import { RetryBook } from './retry-book.ts';
+import { SlotSet } from './slot-set.ts';
 
 export type DoorAction = 'lock' | 'unlock';
 
@@ -20,7 +21,7 @@ export class LockMemory {
   readonly reads = new ReadPlan();
   readonly retries: RetryBook;
   /** Slots read or written since the bridge started: what it knows first-hand. */
-  readonly verified = new Set<number>();
+  readonly verified = new SlotSet();
   readonly actions: QueuedAction[] = [];
   /** The lock has answered since the bridge started. */
   connectedBefore = false;

@@ -21,6 +21,13 @@ export const STORE_FILE = 'lockbridge.db';
 /** Space kept in data_dir so the store can open (its -shm and WAL) after the disk filled up. */
 export const RESERVE_FILE = 'lockbridge.reserve';
 const RESERVE_BYTES = 1024 * 1024;
+/** How long a statement waits for another connection's lock (a backup, `lockbridge status`). */
+export const BUSY_TIMEOUT_MS = 5000;
+/**
+ * The write-ahead log is cut back to this after each checkpoint that empties it (SQLite keeps it
+ * at its largest otherwise); the maintenance truncates it to nothing every hour.
+ */
+const WAL_SIZE_LIMIT = 1024 * 1024;
 
 export interface OpenedDatabase {
   db: DatabaseSync;
@@ -95,7 +102,8 @@ function openWritable(path: string): DatabaseSync {
     db.exec('PRAGMA journal_mode = WAL');
     db.exec('PRAGMA synchronous = FULL');
     db.exec('PRAGMA foreign_keys = ON');
-    db.exec('PRAGMA busy_timeout = 5000');
+    db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.exec(`PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT}`);
     migrate(db);
     for (const file of [path, `${path}-wal`, `${path}-shm`]) {
       if (existsSync(file)) chmodSync(file, 0o600);
@@ -118,7 +126,7 @@ function openWritable(path: string): DatabaseSync {
 export function openDatabaseReadOnly(dataDir: string): DatabaseSync {
   const path = join(dataDir, STORE_FILE);
   if (!existsSync(path)) throw new Error(`no store in ${dataDir} (${STORE_FILE} does not exist)`);
-  const db = new DatabaseSync(path, { readOnly: true, timeout: 5000 });
+  const db = new DatabaseSync(path, { readOnly: true, timeout: BUSY_TIMEOUT_MS });
   const { user_version: version } = db.prepare('PRAGMA user_version').get() as { user_version: number };
   if (version !== SCHEMA_VERSION) {
     db.close();

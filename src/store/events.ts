@@ -32,8 +32,16 @@ export interface EventFilter {
 
 export interface OutboxBounds {
   max_age_ms: number;
-  /** Undelivered events a consumer may fall behind by; older ones are skipped for it. */
+  /** Events the log keeps at most (the oldest go first, delivered or not). */
   max_events: number;
+}
+
+/** What a prune takes: events older than `cutoff`, and every event before `keepFrom` (the count bound). */
+export interface PrunePlan {
+  cutoff: number;
+  keepFrom: number;
+  /** Undelivered events each consumer loses. */
+  lost: Map<string, number>;
 }
 
 /** One consumer's view of the log: what it has not acknowledged yet. */
@@ -62,13 +70,15 @@ export class EventLog implements EventSource {
   private readonly insertStmt: StatementSync;
   private readonly afterStmt: StatementSync;
   private readonly headStmt: StatementSync;
-  private readonly dropOldStmt: StatementSync;
+  private readonly dropBeforeStmt: StatementSync;
+  private readonly dropOlderStmt: StatementSync;
+  private readonly newestStmt: StatementSync;
+  private readonly lostStmt: StatementSync;
   private readonly consumersStmt: StatementSync;
   private readonly addConsumerStmt: StatementSync;
   private readonly dropConsumerStmt: StatementSync;
   private readonly moveConsumerStmt: StatementSync;
   private readonly backlogStmt: StatementSync;
-  private readonly nthAfterStmt: StatementSync;
   private readonly appended = new Listeners();
   private readonly cursors = new Map<string, EventCursor>();
   private declared = new Set<string>();
@@ -85,7 +95,17 @@ export class EventLog implements EventSource {
       'SELECT seq, event_type, created_at, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?',
     );
     this.headStmt = db.prepare('SELECT coalesce(max(seq), 0) AS head FROM events');
-    this.dropOldStmt = db.prepare('DELETE FROM events WHERE created_at < ?');
+    // In chunks (a prune may take a hundred thousand events): the event loop turns in between.
+    this.dropBeforeStmt = db.prepare(
+      'DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE seq < ? ORDER BY seq LIMIT ?)',
+    );
+    this.dropOlderStmt = db.prepare(
+      'DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE created_at < ? LIMIT ?)',
+    );
+    this.newestStmt = db.prepare('SELECT seq FROM events ORDER BY seq DESC LIMIT 1 OFFSET ?');
+    this.lostStmt = db.prepare(
+      'SELECT count(*) AS n FROM events WHERE seq > :position AND (seq < :keepFrom OR created_at < :cutoff)',
+    );
     this.consumersStmt = db.prepare('SELECT name, position FROM event_consumers');
     this.addConsumerStmt = db.prepare('INSERT OR IGNORE INTO event_consumers (name, position) VALUES (?, ?)');
     this.dropConsumerStmt = db.prepare('DELETE FROM event_consumers WHERE name = ?');
@@ -93,7 +113,6 @@ export class EventLog implements EventSource {
     this.backlogStmt = db.prepare(
       'SELECT count(*) AS n, min(created_at) AS oldest FROM events WHERE seq > ?',
     );
-    this.nthAfterStmt = db.prepare('SELECT seq FROM events WHERE seq > ? ORDER BY seq LIMIT 1 OFFSET ?');
   }
 
   /** Writes an event; must run inside the transaction of the change that caused it. */
@@ -196,31 +215,42 @@ export class EventLog implements EventSource {
   }
 
   /**
-   * Keeps the log bounded: events older than max_age go, and a consumer more than max_events
-   * behind skips the oldest. Returns how many undelivered events each consumer lost.
+   * Keeps the log bounded: events older than max_age go, and the log keeps at most max_events (the
+   * oldest go first, delivered or not: a consumer that had not got them skips them). Returns how
+   * many undelivered events each consumer lost. All at once; the bridge's maintenance goes in
+   * chunks (planPrune, pruneSome).
    */
   prune(now: number, bounds: OutboxBounds): Map<string, number> {
-    return this.tx.run(() => {
-      const dropped = new Map<string, number>();
-      const cutoff = now - bounds.max_age_ms;
-      for (const { name, position } of this.consumerRows()) {
-        const { n } = this.db
-          .prepare('SELECT count(*) AS n FROM events WHERE seq > ? AND created_at < ?')
-          .get(position, cutoff) as { n: number };
-        if (n > 0) dropped.set(name, n);
-      }
-      this.dropOldStmt.run(cutoff);
-      for (const { name, position } of this.consumerRows()) {
-        const { n } = this.backlogStmt.get(position) as { n: number };
-        if (n <= bounds.max_events) continue;
-        const skip = n - bounds.max_events;
-        const row = this.nthAfterStmt.get(position, skip - 1) as { seq: number };
-        this.moveConsumerStmt.run(row.seq, name);
-        this.cursors.get(name)?.skipTo(row.seq);
-        dropped.set(name, (dropped.get(name) ?? 0) + skip);
-      }
-      return dropped;
-    });
+    const plan = this.planPrune(now, bounds);
+    while (this.pruneSome(plan, Number.MAX_SAFE_INTEGER) > 0);
+    return plan.lost;
+  }
+
+  /** What a prune will take now, and what each consumer loses by it. */
+  planPrune(now: number, bounds: OutboxBounds): PrunePlan {
+    const cutoff = now - bounds.max_age_ms;
+    const beyond = this.newestStmt.get(bounds.max_events - 1) as { seq: number } | undefined;
+    const keepFrom = beyond?.seq ?? 0;
+    const lost = new Map<string, number>();
+    for (const { name } of this.consumerRows()) {
+      const position = this.cursors.get(name)?.position ?? this.positionOf(name);
+      const { n } = this.lostStmt.get({ position, keepFrom, cutoff }) as { n: number };
+      if (n > 0) lost.set(name, n);
+    }
+    return { cutoff, keepFrom, lost };
+  }
+
+  /** Deletes up to `limit` events the plan takes, in one transaction; returns how many (0: done). */
+  pruneSome(plan: PrunePlan, limit: number): number {
+    return this.tx.run(
+      () => {
+        let deleted = Number(this.dropBeforeStmt.run(plan.keepFrom, limit).changes);
+        if (deleted < limit) deleted += Number(this.dropOlderStmt.run(plan.cutoff, limit - deleted).changes);
+        return deleted;
+      },
+      // Losing a delete in a power cut costs doing it again.
+      { durable: false },
+    );
   }
 
   private consumerRows(): Array<{ name: string; position: number }> {
@@ -267,13 +297,6 @@ class EventCursor implements EventFeed {
 
   onAppend(listener: () => void): () => void {
     return this.log.onAppend(listener);
-  }
-
-  /** Pruning moved the consumer on (it fell too far behind). */
-  skipTo(seq: number): void {
-    this.position = Math.max(this.position, seq);
-    this.saved = this.position;
-    for (const s of this.early) if (s <= this.position) this.early.delete(s);
   }
 
   private scheduleSave(): void {

@@ -1,4 +1,6 @@
-// Answered request ids and their responses, kept 24 h so a redelivered request is not executed twice.
+// Answered request ids and their responses, kept for a while (24 h by default, requests.memory_hours)
+// so a redelivered request is not executed twice. The table holds what was answered in that time:
+// its size is the request rate times the memory (about 1 KB a request; a list's response more).
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 
 export const REQUEST_MEMORY_MS = 24 * 60 * 60 * 1000;
@@ -7,18 +9,22 @@ export class RequestRepository {
   private readonly getStmt: StatementSync;
   private readonly putStmt: StatementSync;
   private readonly pruneStmt: StatementSync;
+  /** How long an answered request is remembered. */
+  memoryMs = REQUEST_MEMORY_MS;
 
   constructor(db: DatabaseSync) {
     this.getStmt = db.prepare('SELECT response FROM requests WHERE request_id = ? AND created_at > ?');
     this.putStmt = db.prepare(
       'INSERT OR REPLACE INTO requests (request_id, response, created_at) VALUES (?, ?, ?)',
     );
-    this.pruneStmt = db.prepare('DELETE FROM requests WHERE created_at <= ?');
+    this.pruneStmt = db.prepare(
+      'DELETE FROM requests WHERE request_id IN (SELECT request_id FROM requests WHERE created_at <= ? LIMIT ?)',
+    );
   }
 
-  /** The stored response of a request answered in the last 24 h. */
+  /** The stored response of a request answered within the memory. */
   answered(requestId: string, now: number): Record<string, unknown> | undefined {
-    const row = this.getStmt.get(requestId, now - REQUEST_MEMORY_MS) as { response: string } | undefined;
+    const row = this.getStmt.get(requestId, now - this.memoryMs) as { response: string } | undefined;
     return row ? JSON.parse(row.response) : undefined;
   }
 
@@ -26,7 +32,8 @@ export class RequestRepository {
     this.putStmt.run(requestId, JSON.stringify(response), now);
   }
 
-  prune(now: number): number {
-    return Number(this.pruneStmt.run(now - REQUEST_MEMORY_MS).changes);
+  /** Forgets up to `limit` requests older than the memory; returns how many (fewer: done). */
+  prune(now: number, limit = Number.MAX_SAFE_INTEGER): number {
+    return Number(this.pruneStmt.run(now - this.memoryMs, limit).changes);
   }
 }

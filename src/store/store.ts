@@ -7,6 +7,7 @@ import { AccessCodeRepository } from './access-codes.ts';
 import { ActionAttemptRepository } from './action-attempts.ts';
 import { ApiKeyRepository } from './api-keys.ts';
 import {
+  BUSY_TIMEOUT_MS,
   keepReserve,
   type OpenedDatabase,
   openDatabase,
@@ -102,6 +103,33 @@ export class Store {
       return true;
     } catch {
       return false;
+    }
+  }
+
+  /**
+   * Copies the write-ahead log into the database and empties the log (the bridge's maintenance
+   * does, every hour and after large prunes). Never waits for a reader (a backup, `lockbridge
+   * status`): what such a reader holds back stays in the log, and the next checkpoint finishes.
+   * Returns whether the log is empty now.
+   */
+  checkpoint(): boolean {
+    if (this.dataDir === null || this.readOnly || this.db.isTransaction) return false;
+    this.db.exec('PRAGMA busy_timeout = 0');
+    try {
+      const row = this.db.prepare('PRAGMA wal_checkpoint(TRUNCATE)').get() as { busy: number };
+      return row.busy === 0;
+    } finally {
+      this.db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    }
+  }
+
+  /** Bytes of the write-ahead log now (0: none, or empty). */
+  walBytes(): number {
+    if (this.dataDir === null) return 0;
+    try {
+      return statSync(`${join(this.dataDir, STORE_FILE)}-wal`).size;
+    } catch {
+      return 0;
     }
   }
 

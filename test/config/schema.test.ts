@@ -31,6 +31,7 @@ describe('defaults', () => {
       },
       reconciler: { max_parallel_locks: 8 },
       outbox: { max_age_days: 7, max_events: 100000 },
+      requests: { memory_hours: 24 },
       locks: [],
       homeassistant: { enabled: true, discovery_prefix: 'homeassistant' },
     });
@@ -54,6 +55,7 @@ describe('defaults', () => {
           latency_ms: 50,
           can_read_codes: true,
           supports_native_scheduling: false,
+          keep_slots: false,
         },
       },
       {

@@ -132,6 +132,25 @@ describe('store', () => {
     store.close();
   });
 
+  it('keeps at most max_events in the log, delivered ones too, pruning in chunks', () => {
+    const store = Store.open(freshDir(), 'hub-1');
+    store.events.declareConsumers(['mqtt']);
+    store.tx.run(() => {
+      for (let i = 0; i < 10; i++)
+        store.events.append({ event_type: 'device.connected', device_id: `d${i}` }, T0 + i * 1000);
+    });
+    const feed = store.events.feed('mqtt');
+    for (const record of feed.peek(0, 100)) feed.acknowledge(record.seq); // all delivered
+    const plan = store.events.planPrune(T0 + 9000, { max_age_ms: 1e9, max_events: 6 });
+    expect(plan.lost).toEqual(new Map()); // nobody loses an undelivered event
+    expect(store.events.pruneSome(plan, 3)).toBe(3);
+    expect(store.events.pruneSome(plan, 3)).toBe(1);
+    expect(store.events.pruneSome(plan, 3)).toBe(0);
+    const kept = store.events.list({ since: 0, limit: 100 }).map((e) => e.device_id);
+    expect(kept).toEqual(['d4', 'd5', 'd6', 'd7', 'd8', 'd9']);
+    store.close();
+  });
+
   it('retained state keeps only the newest state of an object, and an acknowledged old one does not remove a newer', () => {
     const store = Store.open(freshDir(), 'hub-1');
     store.tx.run(() => store.retained.put('device', 'a', { v: 1 }));
@@ -151,6 +170,21 @@ describe('store', () => {
     store.tx.run(() => store.requests.remember('r1', { ok: true }, T0));
     expect(store.requests.answered('r1', T0 + 1000)).toEqual({ ok: true });
     expect(store.requests.answered('r1', T0 + 24 * 3600_000 + 1)).toBeUndefined();
+    store.close();
+  });
+
+  it('remembers them for requests.memory_hours when set, and forgets older ones in chunks', () => {
+    const store = Store.open(freshDir(), 'hub-1');
+    store.requests.memoryMs = 3600_000;
+    store.tx.run(() => {
+      for (let i = 0; i < 5; i++) store.requests.remember(`r${i}`, { ok: true, i }, T0 + i);
+    });
+    expect(store.requests.answered('r4', T0 + 3600_000)).toEqual({ ok: true, i: 4 });
+    expect(store.requests.answered('r0', T0 + 3600_000)).toBeUndefined();
+    expect(store.tx.run(() => store.requests.prune(T0 + 3600_003, 2))).toBe(2);
+    expect(store.tx.run(() => store.requests.prune(T0 + 3600_003, 2))).toBe(2);
+    expect(store.tx.run(() => store.requests.prune(T0 + 3600_003, 2))).toBe(0);
+    expect(store.requests.answered('r4', T0 + 3600_003)).toEqual({ ok: true, i: 4 });
     store.close();
   });
 });
