@@ -1,7 +1,11 @@
 // Benchmarks need big stores fast: this writes locks that already hold their codes straight into a
 // store and into the simulated locks, as a bridge that had programmed them would have left them,
 // so a benchmark starts from "everything in sync" in seconds rather than hours of programming.
+// With `slotsDir`, each lock's slots are also written where a daemon's simulated lock with
+// `keep_slots` finds them (locks named `Lock <n>`, serial numbers `SEED-<n>`): a daemon started
+// as a child process on that store finds its locks holding the same codes.
 import { randomUUID } from 'node:crypto';
+import { slotFilePath, writeSlotFile } from '../drivers/simulated/slot-file.ts';
 import { newManagedCode } from '../src/core/access-code.ts';
 import { writtenSlot } from '../src/core/slot.ts';
 import { Store } from '../src/store/store.ts';
@@ -14,6 +18,8 @@ export interface SeedSpec {
   slots: number;
   codesPerLock: number;
   latencyMs?: number;
+  /** <data_dir>/simulated-locks of the daemon that will run on this store (simulated.keep_slots). */
+  slotsDir?: string;
 }
 
 /** A distinct, non-trivial PIN per (lock, code). */
@@ -59,5 +65,11 @@ export function seedLocks(spec: SeedSpec) {
     });
   });
   store.close();
+  const { slotsDir } = spec;
+  if (slotsDir !== undefined) {
+    for (const lock of driver.locks) {
+      writeSlotFile(slotFilePath(slotsDir, lock.model.options.serial_number), lock.model.occupied());
+    }
+  }
   return driver;
 }

@@ -42,7 +42,7 @@ const READ_ONLY_PROBE_MS = 10_000;
 /** Rows one chunk of the maintenance deletes in a transaction; the event loop turns between chunks. */
 const PRUNE_CHUNK = 2000;
 /** How often the bridge looks whether the event log grew enough to be pruned before the hour. */
-const GROWTH_CHECK_MS = 60_000;
+const GROWTH_CHECK_MS = 5000;
 
 export interface BridgeOptions {
   config: Config;
@@ -384,8 +384,8 @@ export class Bridge {
 
   /**
    * Keeps the store bounded: events older than outbox.max_age_days and beyond outbox.max_events
-   * go (saying what undelivered ones it had to drop), and answered requests older than
-   * requests.memory_hours; in chunks, the event loop turning between them; then the write-ahead
+   * go (saying what undelivered ones it had to drop), and answered requests and ended action
+   * attempts older than requests.memory_hours; in chunks, the event loop turning between them; then the write-ahead
    * log is emptied into the database. At start, every hour, and whenever the event log grew by a
    * quarter of max_events. Joins a run already under way.
    */
@@ -422,8 +422,10 @@ export class Bridge {
         );
       }
       while (!this.stopping && events.pruneSome(plan, PRUNE_CHUNK) > 0) await turn();
-      const prune = () => this.store.tx.run(() => requests.prune(now, PRUNE_CHUNK), { durable: false });
-      while (!this.stopping && prune() === PRUNE_CHUNK) await turn();
+      const prune = (some: () => number) => this.store.tx.run(some, { durable: false }) === PRUNE_CHUNK;
+      while (!this.stopping && prune(() => requests.prune(now, PRUNE_CHUNK))) await turn();
+      const endedBy = now - requests.memoryMs;
+      while (!this.stopping && prune(() => this.store.attempts.prune(endedBy, PRUNE_CHUNK))) await turn();
       if (!this.stopping) this.store.checkpoint();
     } catch (error) {
       // A store that can't write says so itself, once; it is tried again within the hour.

@@ -28,6 +28,7 @@ export class ActionAttemptRepository {
   private readonly byId: StatementSync;
   private readonly upsertStmt: StatementSync;
   private readonly pendingStmt: StatementSync;
+  private readonly pruneStmt: StatementSync;
 
   constructor(db: DatabaseSync) {
     this.byId = db.prepare('SELECT * FROM action_attempts WHERE action_attempt_id = ?');
@@ -40,6 +41,18 @@ export class ActionAttemptRepository {
     this.pendingStmt = db.prepare(
       `SELECT * FROM action_attempts WHERE status = 'pending' AND action_type = ? ORDER BY created_at`,
     );
+    this.pruneStmt = db.prepare(
+      `DELETE FROM action_attempts WHERE action_attempt_id IN
+         (SELECT action_attempt_id FROM action_attempts WHERE status <> 'pending' AND updated_at <= ? LIMIT ?)`,
+    );
+  }
+
+  /**
+   * Forgets up to `limit` attempts that ended at or before `endedBy` (kept as long as answered
+   * requests: a client polls one after its request); returns how many (fewer: done).
+   */
+  prune(endedBy: number, limit = Number.MAX_SAFE_INTEGER): number {
+    return Number(this.pruneStmt.run(endedBy, limit).changes);
   }
 
   get(id: string): ActionAttempt | undefined {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
+import { attemptSucceeded, pendingAttempt } from '../../src/core/action-attempt.ts';
 import { SCHEMA_VERSION } from '../../src/store/migrations.ts';
 import { Store } from '../../src/store/store.ts';
 
@@ -170,6 +171,23 @@ describe('store', () => {
     store.tx.run(() => store.requests.remember('r1', { ok: true }, T0));
     expect(store.requests.answered('r1', T0 + 1000)).toEqual({ ok: true });
     expect(store.requests.answered('r1', T0 + 24 * 3600_000 + 1)).toBeUndefined();
+    store.close();
+  });
+
+  it('forgets action attempts that ended long enough ago, never a pending one', () => {
+    const store = Store.open(freshDir(), 'hub-1');
+    const old = pendingAttempt('a-old', 'DELETE_ACCESS_CODE', 'd', 'c', T0);
+    const recent = pendingAttempt('a-recent', 'DELETE_ACCESS_CODE', 'd', 'c', T0);
+    const waiting = pendingAttempt('a-waiting', 'UNLOCK_DOOR', 'd', null, T0);
+    store.tx.run(() => {
+      store.attempts.save(attemptSucceeded(old).attempt, T0 + 1000);
+      store.attempts.save(attemptSucceeded(recent).attempt, T0 + 5000);
+      store.attempts.save(waiting, T0);
+    });
+    expect(store.tx.run(() => store.attempts.prune(T0 + 2000))).toBe(1);
+    expect(store.attempts.get('a-old')).toBeUndefined();
+    expect(store.attempts.get('a-recent')?.status).toBe('success');
+    expect(store.attempts.get('a-waiting')?.status).toBe('pending');
     store.close();
   });
 
