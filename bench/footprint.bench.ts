@@ -184,7 +184,11 @@ async function churn(broker: Broker, totalRequests: number, retention: string[])
     else arrived.set(key, body);
   });
   await client.subscribeAsync(
-    [`${root}/response/#`, `${root}/events/access_code.set_on_device`, `${root}/events/access_code.removed_from_device`],
+    [
+      `${root}/response/#`,
+      `${root}/events/access_code.set_on_device`,
+      `${root}/events/access_code.removed_from_device`,
+    ],
     { qos: 1 },
   );
   const until = (key: string) =>
@@ -197,7 +201,9 @@ async function churn(broker: Broker, totalRequests: number, retention: string[])
   const request = async (route: string, params: Record<string, unknown>) => {
     const request_id = randomUUID();
     const reply = until(`response:${request_id}`);
-    await client.publishAsync(`${root}/request/${route}`, JSON.stringify({ ...params, request_id }), { qos: 1 });
+    await client.publishAsync(`${root}/request/${route}`, JSON.stringify({ ...params, request_id }), {
+      qos: 1,
+    });
     return reply;
   };
   const dataDir = join(dir, 'data');
@@ -261,7 +267,11 @@ function space(): Array<{ what: string; bytes: number }> {
     store.tx.run(() => {
       for (let i = 0; i < N; i++) {
         store.events.append(
-          { event_type: 'access_code.set_on_device', device_id: device.device_id, access_code_id: randomUUID() },
+          {
+            event_type: 'access_code.set_on_device',
+            device_id: device.device_id,
+            access_code_id: randomUUID(),
+          },
           now,
         );
       }

@@ -20,6 +20,8 @@ export interface SeedSpec {
   latencyMs?: number;
   /** <data_dir>/simulated-locks of the daemon that will run on this store (simulated.keep_slots). */
   slotsDir?: string;
+  /** Every `every`-th code of a lock is time-bound, its window (open now) ending at `endsAt`. */
+  windows?: { every: number; endsAt: number };
 }
 
 /** A distinct, non-trivial PIN per (lock, code). */
@@ -43,6 +45,7 @@ export function seedLocks(spec: SeedSpec) {
       store.devices.save({ ...device, slots_read_at: now });
       for (let c = 0; c < spec.codesPerLock; c++) {
         const pin = pinOf(l, c);
+        const timed = spec.windows !== undefined && c % spec.windows.every === 0;
         const code = newManagedCode({
           access_code_id: randomUUID(),
           device_id: device.device_id,
@@ -50,6 +53,9 @@ export function seedLocks(spec: SeedSpec) {
           created_at: now + c,
           status: 'set',
           pending_since: null,
+          ...(timed
+            ? { type: 'time_bound', window: { starts_at: now - 3600_000, ends_at: spec.windows!.endsAt } }
+            : {}),
         });
         store.codes.save(code);
         const op = {

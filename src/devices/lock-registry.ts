@@ -62,6 +62,13 @@ export class LockRegistry {
     return this.locks.get(deviceId);
   }
 
+  /** The devices of attached locks that do not answer now. */
+  offline(): string[] {
+    const ids: string[] = [];
+    for (const [deviceId, lock] of this.locks) if (!lock.online) ids.push(deviceId);
+    return ids;
+  }
+
   /** How many attached locks answer now, and how many don't. */
   counts(): { online: number; offline: number } {
     let online = 0;

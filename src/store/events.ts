@@ -110,9 +110,7 @@ export class EventLog implements EventSource {
     this.addConsumerStmt = db.prepare('INSERT OR IGNORE INTO event_consumers (name, position) VALUES (?, ?)');
     this.dropConsumerStmt = db.prepare('DELETE FROM event_consumers WHERE name = ?');
     this.moveConsumerStmt = db.prepare('UPDATE event_consumers SET position = ? WHERE name = ?');
-    this.backlogStmt = db.prepare(
-      'SELECT count(*) AS n, min(created_at) AS oldest FROM events WHERE seq > ?',
-    );
+    this.backlogStmt = db.prepare('SELECT seq, created_at FROM events WHERE seq > ? ORDER BY seq LIMIT 1');
   }
 
   /** Writes an event; must run inside the transaction of the change that caused it. */
@@ -183,12 +181,22 @@ export class EventLog implements EventSource {
     return cursor;
   }
 
-  /** How far each consumer is behind: undelivered events and the age of the oldest. */
+  /**
+   * How far each consumer is behind: undelivered events and when the first of them was created.
+   * Counted from sequence numbers, not row by row (bridge/info asks every few seconds, and a long
+   * outage leaves a hundred thousand): exact while events go oldest first, as pruning takes them
+   * (a clock stepped back can leave a gap, counted).
+   */
   backlogs(): Array<{ consumer: string; undelivered: number; oldest_created_at: number | null }> {
+    const head = this.head();
     return this.consumerRows().map(({ name }) => {
       const position = this.cursors.get(name)?.position ?? this.positionOf(name);
-      const { n, oldest } = this.backlogStmt.get(position) as { n: number; oldest: number | null };
-      return { consumer: name, undelivered: n, oldest_created_at: oldest };
+      const first = this.backlogStmt.get(position) as { seq: number; created_at: number } | undefined;
+      return {
+        consumer: name,
+        undelivered: first ? head - first.seq + 1 : 0,
+        oldest_created_at: first?.created_at ?? null,
+      };
     });
   }
 

@@ -116,6 +116,47 @@ describe('LockQueue', () => {
     expect(maxRunning).toBe(1);
   });
 
+  it('wakes that come while a key waits for its turn are served by that turn, not by a second step', async () => {
+    const first = gate();
+    const runs: string[] = [];
+    const q = queue(
+      async (key) => {
+        runs.push(key);
+        if (key === 'a') await first.opened;
+        return NOTHING;
+      },
+      { concurrency: 1 },
+    );
+    q.wake('a');
+    q.wake('b'); // waits for a's turn to end
+    await sleep(10);
+    q.wake('b');
+    q.wake('b');
+    first.open();
+    await eventually(() => runs.length >= 2, 2000, 'b ran');
+    await sleep(50);
+    expect(runs).toEqual(['a', 'b']);
+  });
+
+  it('a thousand keys woken at once leave turns of the event loop to other work between their steps', async () => {
+    let ran = 0;
+    const q = queue(
+      async () => {
+        const until = performance.now() + 1; // a millisecond of work, no waiting
+        while (performance.now() < until);
+        ran++;
+        return NOTHING;
+      },
+      { concurrency: 4 },
+    );
+    for (let k = 0; k < 1000; k++) q.wake(`k${k}`);
+    // Queued once all are woken: it must get its turn long before the thousandth step (each step
+    // handing its place to the next one waiting would run them all in this one turn).
+    const seenAt = await new Promise<number>((resolve) => setImmediate(() => resolve(ran)));
+    expect(seenAt).toBeLessThan(200);
+    await eventually(() => ran === 1000, 20_000, 'every key');
+  });
+
   it('runs at most `concurrency` keys at once, and every key in the end', async () => {
     let running = 0;
     let maxRunning = 0;

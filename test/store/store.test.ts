@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
+import { newManagedCode } from '../../src/core/access-code.ts';
 import { attemptSucceeded, pendingAttempt } from '../../src/core/action-attempt.ts';
 import { SCHEMA_VERSION } from '../../src/store/migrations.ts';
 import { Store } from '../../src/store/store.ts';
@@ -171,6 +172,75 @@ describe('store', () => {
     store.tx.run(() => store.requests.remember('r1', { ok: true }, T0));
     expect(store.requests.answered('r1', T0 + 1000)).toEqual({ ok: true });
     expect(store.requests.answered('r1', T0 + 24 * 3600_000 + 1)).toBeUndefined();
+    store.close();
+  });
+
+  it("keeps bridge/info's code counts right through every change, and counts an older store's codes when migrating", () => {
+    const dir = freshDir();
+    let store = Store.open(dir, 'hub-1');
+    const { device } = store.devices.ensure('sim:A', 'simulated', 'Front', T0);
+    const statuses = ['setting', 'set', 'unset', 'removing', 'unknown'] as const;
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 48271) % 2147483647;
+      return seed / 2147483647;
+    };
+    const live = new Set<string>();
+    const churn = (rounds: number) =>
+      store.tx.run(() => {
+        for (let i = 0; i < rounds; i++) {
+          const id = `c${Math.floor(random() * 60)}`;
+          if (random() < 0.2 && live.has(id)) {
+            store.codes.remove(id);
+            live.delete(id);
+            continue;
+          }
+          store.codes.save({
+            ...newManagedCode({
+              access_code_id: id,
+              device_id: device.device_id,
+              code: '1234',
+              created_at: T0,
+            }),
+            status: statuses[Math.floor(random() * statuses.length)]!,
+            suspended: random() < 0.3,
+            deleted_at: random() < 0.3 ? T0 : null,
+          });
+          live.add(id);
+        }
+      });
+    const counted = (db: Store) => db.health.codeCounts();
+    const truth = () => {
+      const raw = new DatabaseSync(join(dir, 'lockbridge.db'), { readOnly: true });
+      const rows = raw
+        .prepare(
+          'SELECT status, suspended, deleted_at IS NOT NULL AS deleted, count(*) AS n FROM access_codes GROUP BY 1, 2, 3',
+        )
+        .all() as Array<{ status: string; suspended: number; deleted: number; n: number }>;
+      raw.close();
+      const expected = { by_status: {} as Record<string, number>, failed: 0, awaiting_removal: 0 };
+      for (const r of rows) {
+        if (r.deleted) expected.awaiting_removal += r.n;
+        else {
+          expected.by_status[r.status] = (expected.by_status[r.status] ?? 0) + r.n;
+          if (r.suspended) expected.failed += r.n;
+        }
+      }
+      return expected;
+    };
+    churn(3000);
+    expect(counted(store)).toEqual(truth());
+    // A store from before the counts (schema 7): counted once, when it is migrated.
+    store.close();
+    const raw = new DatabaseSync(join(dir, 'lockbridge.db'));
+    raw.exec(`DROP TRIGGER access_codes_counted_in; DROP TRIGGER access_codes_counted_out;
+      DROP TRIGGER access_codes_counted_again; DROP TABLE code_counts; DROP INDEX action_attempts_pending;
+      DROP INDEX action_attempts_ended; PRAGMA user_version = 7`);
+    raw.close();
+    store = Store.open(dir, 'hub-1');
+    expect(counted(store)).toEqual(truth());
+    churn(500);
+    expect(counted(store)).toEqual(truth());
     store.close();
   });
 
