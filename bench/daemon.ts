@@ -26,10 +26,11 @@ export function build(): void {
  */
 export function nodeOptions(): string {
   if (process.env.BENCH_NODE_OPTIONS !== undefined) return process.env.BENCH_NODE_OPTIONS;
-  const line = readFileSync(UNIT, 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('Environment=NODE_OPTIONS='));
-  return line ? line.slice('Environment=NODE_OPTIONS='.length).replace(/^"|"$/g, '') : '';
+  for (const line of readFileSync(UNIT, 'utf8').split('\n')) {
+    const set = line.match(/^Environment="?NODE_OPTIONS=(.*?)"?$/);
+    if (set) return set[1]!;
+  }
+  return '';
 }
 
 export interface Memory {

@@ -62,6 +62,8 @@ export class SimulatedLock extends EventEmitter<LockEvents> implements LockHandl
   private unreportedReboot: boolean | null = null;
   private wrongAttempts = 0;
   private readonly slotsFile: string | null;
+  /** The kept slots were read (at the lock's first command: a real lock's memory costs the daemon nothing at start). */
+  private restored = false;
 
   constructor(spec: SimulatedLockSpec) {
     super();
@@ -72,7 +74,6 @@ export class SimulatedLock extends EventEmitter<LockEvents> implements LockHandl
     this.latency_ms = spec.latency_ms;
     this.model = new LockModel(spec.options);
     this.slotsFile = spec.slots_file ?? null;
-    if (this.slotsFile !== null) this.model.restore(readSlotFile(this.slotsFile));
     this.identity = `sim:${spec.options.serial_number}`;
     this.readPolicy = spec.read_policy ?? { mode: 'full', chunk: spec.options.slots };
   }
@@ -172,6 +173,7 @@ export class SimulatedLock extends EventEmitter<LockEvents> implements LockHandl
 
   /** Someone types a PIN at the keypad at `now` (epoch ms). */
   enterCode(code: string, now: number = Date.now()): void {
+    this.restoreSlots();
     const attempt = this.model.tryCode(code, now);
     if (attempt === null) {
       this.wrongAttempts++;
@@ -242,14 +244,23 @@ export class SimulatedLock extends EventEmitter<LockEvents> implements LockHandl
 
   // --- Internals. ---
 
+  /** The slots kept from before the daemon started, once. */
+  private restoreSlots(): void {
+    if (this.restored || this.slotsFile === null) return;
+    this.restored = true;
+    this.model.restore(readSlotFile(this.slotsFile));
+  }
+
   /** Changes the slots, and keeps them on disk before the change is confirmed (as a lock's flash). */
   private keep(change: () => void): void {
+    this.restoreSlots();
     change();
     if (this.slotsFile !== null) writeSlotFile(this.slotsFile, this.model.occupied());
   }
 
   private command<T>(kind: CommandKind, act: () => T): Promise<T> {
     if (!this.connected) return Promise.reject(new DriverError('offline', `lock ${this.name} is offline`));
+    this.restoreSlots();
     const faults = this.faults.take(kind);
     return new Promise<T>((resolve, reject) => {
       const entry: InFlight = {

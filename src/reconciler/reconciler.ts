@@ -222,12 +222,13 @@ export class Reconciler {
   }
 
   private resume(deviceId: string, all: boolean): void {
+    const again = this.ctx.store.codes
+      .suspendedForDevice(deviceId)
+      .filter((code) => all || code.errors.some((e) => e.error_code === 'failed_to_set_on_device'));
+    if (again.length === 0) return; // the usual case: no transaction for nothing
     this.ctx.changes.transaction(() => {
-      for (const code of this.ctx.store.codes.suspendedForDevice(deviceId)) {
-        const unanswered = code.errors.some((e) => e.error_code === 'failed_to_set_on_device');
-        if (!(all || unanswered)) continue;
+      for (const code of again)
         this.ctx.changes.accessCode({ code: resume(code, this.ctx.now()), events: [] });
-      }
     });
   }
 

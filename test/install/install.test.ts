@@ -127,7 +127,7 @@ describe.skipIf(!asRoot)('systemd/install.sh into a temporary root', () => {
     for (const dev of ['typescript', 'vitest', '@biomejs', 'tsx', 'node']) {
       expect([dev, existsSync(at(`${app}/node_modules/${dev}`))]).toEqual([dev, false]);
     }
-    for (const runtime of ['mqtt', 'pino', 'serialport', 'zod', 'yaml', 'aedes', 'node-cron']) {
+    for (const runtime of ['mqtt', 'pino', 'serialport', 'zod', 'yaml', 'aedes']) {
       expect([runtime, existsSync(at(`${app}/node_modules/${runtime}`))]).toEqual([runtime, true]);
     }
     expect(owner(app)).toBe('0:0');

@@ -489,16 +489,20 @@ describe('simulatedDriverFromConfig', () => {
       lock.keypadProgram(5, '1357');
       await first.stop();
 
-      // A new process: a new driver from the same configuration finds both codes.
+      // A new process: a new driver from the same configuration finds both codes once its lock answers.
       const second = simulatedDriverFromConfig(config, slotsDir);
       drivers.push(second);
-      expect(second.locks[0]!.model.codeIn(3)).toBe('482916');
-      expect(second.locks[0]!.model.codeIn(5)).toBe('1357');
-      expect(second.locks[0]!.model.read(5).origin).toBe('keypad');
+      await second.start(() => undefined);
+      await once(second.locks[0]!, 'online');
+      expect((await second.locks[0]!.readSlot(3)).code).toBe('482916');
+      const keypad = await second.locks[0]!.readSlot(5);
+      expect([keypad.code, keypad.origin]).toEqual(['1357', 'keypad']);
       // Without keep_slots the same lock starts empty, as before.
       const forgetful = simulatedDriverFromConfig([{ name: 'Kept', simulated }], slotsDir);
       drivers.push(forgetful);
-      expect(forgetful.locks[0]!.model.occupiedSlots()).toEqual([]);
+      await forgetful.start(() => undefined);
+      await once(forgetful.locks[0]!, 'online');
+      expect((await forgetful.locks[0]!.readSlots()).filter((r) => r.state !== 'empty')).toEqual([]);
       // The file holds PINs: readable by the daemon's user only.
       const [file] = readdirSync(slotsDir);
       expect(statSync(slotsDir).mode & 0o777).toBe(0o700);
