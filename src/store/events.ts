@@ -61,6 +61,7 @@ export interface EventSource {
 export class EventLog implements EventSource {
   private readonly insertStmt: StatementSync;
   private readonly afterStmt: StatementSync;
+  private readonly seqsAfterStmt: StatementSync;
   private readonly headStmt: StatementSync;
   private readonly dropOldStmt: StatementSync;
   private readonly consumersStmt: StatementSync;
@@ -84,6 +85,7 @@ export class EventLog implements EventSource {
     this.afterStmt = db.prepare(
       'SELECT seq, event_type, created_at, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?',
     );
+    this.seqsAfterStmt = db.prepare('SELECT seq FROM events WHERE seq > ? ORDER BY seq LIMIT ?');
     this.headStmt = db.prepare('SELECT coalesce(max(seq), 0) AS head FROM events');
     this.dropOldStmt = db.prepare('DELETE FROM events WHERE created_at < ?');
     this.consumersStmt = db.prepare('SELECT name, position FROM event_consumers');
@@ -124,6 +126,11 @@ export class EventLog implements EventSource {
   /** Events after `seq`, oldest first (live watchers that keep their own position). */
   after(seq: number, limit: number): EventRecord[] {
     return this.afterStmt.all(seq, limit) as unknown as EventRecord[];
+  }
+
+  /** The seqs of the next `limit` events after `seq`, oldest first. */
+  seqsAfter(seq: number, limit: number): number[] {
+    return (this.seqsAfterStmt.all(seq, limit) as Array<{ seq: number }>).map((row) => row.seq);
   }
 
   /** The newest event's seq (0 for none). */
@@ -234,8 +241,9 @@ export class EventLog implements EventSource {
 
 /**
  * One consumer's durable position in the log. Acknowledgements may come out of order; the
- * position moves past an event only once every event up to it is acknowledged, and is written to
- * the store once per turn of the event loop however many acknowledgements came in it.
+ * position moves past an event only once every event up to it is acknowledged. It is worked out
+ * (one read of the log) and written to the store once per turn of the event loop however many
+ * acknowledgements came in it, or before the next peek.
  */
 class EventCursor implements EventFeed {
   private readonly early = new Set<number>();
@@ -252,16 +260,13 @@ class EventCursor implements EventFeed {
   }
 
   peek(afterSeq: number, limit: number): EventRecord[] {
+    this.advance();
     return this.log.after(Math.max(afterSeq, this.position), limit);
   }
 
   acknowledge(seq: number): void {
     if (seq <= this.position) return;
     this.early.add(seq);
-    for (const record of this.log.after(this.position, this.early.size)) {
-      if (!this.early.delete(record.seq)) break;
-      this.position = record.seq;
-    }
     this.scheduleSave();
   }
 
@@ -276,11 +281,21 @@ class EventCursor implements EventFeed {
     for (const s of this.early) if (s <= this.position) this.early.delete(s);
   }
 
+  /** Past every event acknowledged with all those before it: one read for a turn's acknowledgements. */
+  private advance(): void {
+    if (this.early.size === 0) return;
+    for (const seq of this.log.seqsAfter(this.position, this.early.size)) {
+      if (!this.early.delete(seq)) break;
+      this.position = seq;
+    }
+  }
+
   private scheduleSave(): void {
-    if (this.saveScheduled || this.position === this.saved) return;
+    if (this.saveScheduled) return;
     this.saveScheduled = true;
     setImmediate(() => {
       this.saveScheduled = false;
+      this.advance();
       if (this.position === this.saved) return;
       try {
         this.save(this.position);

@@ -27,7 +27,7 @@ export function startRequestListener(
   opts: RequestListenerOptions,
 ): RequestListener {
   const requestTopic = conn.topic('request');
-  const limit = opts.concurrency ?? 8;
+  const limit = opts.concurrency ?? 64;
   const waiting: Array<() => void> = [];
   const running = new Set<Promise<void>>();
 
