@@ -43,6 +43,8 @@ export class LockConnection implements LockSession {
   private probeDelay: number;
   private probing = false;
   private silenceLogged = false;
+  /** Recording a lock event failed and was logged; said again only after one succeeded. */
+  private eventFailureLogged = false;
   private running = false;
 
   constructor(
@@ -68,7 +70,11 @@ export class LockConnection implements LockSession {
     this.link.on('unanswered', (request) =>
       this.log.debug({ request: request.type }, 'a request went unanswered, but the lock answers GET_INFO'),
     );
-    this.link.on('event', (event) => this.lockEvent(event));
+    this.link.on('event', (event) => {
+      this.lockEvent(event);
+      this.eventFailureLogged = false;
+    });
+    this.link.on('event_failed', (event, error) => this.eventNotRecorded(event, error));
   }
 
   start(): void {
@@ -166,6 +172,17 @@ export class LockConnection implements LockSession {
     this.cancelProbe();
     this.stopClock();
     this.lock?.detach(this, reason);
+  }
+
+  /** Not ACKed, so the lock sends it again; logged once until an event is recorded again. */
+  private eventNotRecorded(event: LockEvent, error: Error): void {
+    const fields = { event: event.type, reason: error.message };
+    if (this.eventFailureLogged) {
+      this.log.debug(fields, 'lock event still not recorded');
+      return;
+    }
+    this.eventFailureLogged = true;
+    this.log.warn(fields, 'could not record a lock event; not acknowledged, so the lock sends it again');
   }
 
   private lockEvent(event: LockEvent): void {
