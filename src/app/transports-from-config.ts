@@ -1,6 +1,6 @@
 // The transports the configuration asks for.
 import { readFileSync } from 'node:fs';
-import { MAX_PAYLOAD_BYTES } from '../api/router.ts';
+import { MAX_PAYLOAD_BYTES } from '../api/payload.ts';
 import { readMqttPassword } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { MqttTransport } from '../transports/mqtt/mqtt-transport.ts';
