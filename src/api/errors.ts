@@ -8,6 +8,7 @@ export type ApiErrorType =
   | 'duplicate_access_code'
   | 'unknown_route'
   | 'device_offline'
+  | 'response_topic_not_allowed'
   | 'internal_error';
 
 export class ApiError extends Error {

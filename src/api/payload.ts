@@ -64,14 +64,14 @@ export function leadingRequestId(text: string): unknown {
     at = skipSpace(text, at + 1);
     const end = skipValue(text, at);
     if (end === null) return found;
-    if (key.value === 'request_id') found = valueOf(text.slice(at, end));
+    if (key.value === 'request_id') found = jsonValue(text.slice(at, end));
     at = skipSpace(text, end);
     if (text[at] !== ',') return found;
     at++;
   }
 }
 
-function valueOf(json: string): unknown {
+function jsonValue(json: string): unknown {
   try {
     return JSON.parse(json);
   } catch {
@@ -88,7 +88,7 @@ function skipSpace(text: string, at: number): number {
 function readString(text: string, at: number): { value: string; end: number } | null {
   const end = stringEnd(text, at);
   if (end === null) return null;
-  const value = valueOf(text.slice(at, end));
+  const value = jsonValue(text.slice(at, end));
   return typeof value === 'string' ? { value, end } : null;
 }
 

@@ -60,7 +60,8 @@ function handleRequest(ctx: ApiContext, route: string, payload: Buffer, context:
       const now = ctx.now();
       ctx.store.tx.run(() => {
         // Never in place of the answer an earlier request with this id got.
-        if (!ctx.store.requests.answered(requestId, now)) ctx.store.requests.remember(requestId, response, now);
+        if (!ctx.store.requests.answered(requestId, now))
+          ctx.store.requests.remember(requestId, response, now);
       });
     }
     return response;

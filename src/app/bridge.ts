@@ -7,12 +7,14 @@ import type { ApiContext } from '../api/context.ts';
 import type { RequestHandler } from '../api/request-handler.ts';
 import { createRequestHandler } from '../api/router.ts';
 import { Changes } from '../changes/changes.ts';
+import { retainedSnapshot } from '../changes/retained-snapshot.ts';
 import { ClockKeeper } from '../clock/clock-keeper.ts';
 import type { Config } from '../config/schema.ts';
 import { attemptFailed } from '../core/action-attempt.ts';
 import { LockRegistry } from '../devices/lock-registry.ts';
 import type { ReconcileContext } from '../reconciler/context.ts';
 import { Reconciler } from '../reconciler/reconciler.ts';
+import type { RetainedState } from '../store/retained-outbox.ts';
 import { Store } from '../store/store.ts';
 import type { Transport } from '../transports/transport.ts';
 import { bridgeInfo } from './bridge-info.ts';
@@ -44,6 +46,8 @@ export class Bridge {
   readonly registry: LockRegistry;
   readonly clock: ClockKeeper;
   private maintenance: NodeJS.Timeout | null = null;
+  /** bridge/info as last queued, for a broker that lost it. */
+  private info: object | null = null;
   private readonly startedAt: number;
   private readonly version: string;
   private readonly log: Logger;
@@ -122,7 +126,13 @@ export class Bridge {
     this.maintenance.unref();
     this.publishInfo();
     for (const transport of this.transports) {
-      await transport.start({ api: this.api, events: store.events, retained: store.retained, log: this.log });
+      await transport.start({
+        api: this.api,
+        events: store.events,
+        retained: store.retained,
+        retainedSnapshot: () => this.retainedSnapshot(),
+        log: this.log,
+      });
     }
     for (const driver of this.drivers) {
       await driver.start((lock) => this.registry.attach(lock));
@@ -138,15 +148,20 @@ export class Bridge {
   }
 
   private publishInfo(): void {
-    this.changes.bridgeInfo(
-      bridgeInfo({
-        gatewayId: this.config.gateway_id,
-        store: this.store,
-        clock: this.clock,
-        version: this.version,
-        startedAt: this.startedAt,
-      }),
-    );
+    this.info = bridgeInfo({
+      gatewayId: this.config.gateway_id,
+      store: this.store,
+      clock: this.clock,
+      version: this.version,
+      startedAt: this.startedAt,
+    });
+    this.changes.bridgeInfo(this.info);
+  }
+
+  /** Every retained topic's current state: bridge/info as last published, then each device and its codes. */
+  private *retainedSnapshot(): Generator<RetainedState[]> {
+    if (this.info) yield [{ kind: 'bridge_info', id: '', body: JSON.stringify(this.info) }];
+    yield* retainedSnapshot(this.store);
   }
 
   /** A lock or unlock must never happen late: one the bridge was carrying out when it stopped fails. */

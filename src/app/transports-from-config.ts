@@ -21,6 +21,7 @@ export function transportsFromConfig(config: Config): Transport[] {
       key: read(mqtt.key_file),
       rootTopic: `${mqtt.base_topic}/${config.gateway_id}`,
       includeCodes: mqtt.include_codes,
+      responseTopicPrefixes: mqtt.response_topic_prefixes,
       maxPayloadBytes: MAX_PAYLOAD_BYTES,
     }),
   ];

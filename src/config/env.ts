@@ -26,12 +26,22 @@ const SECTIONS: Record<string, z.ZodObject> = {
 };
 
 /** The schema type under optional() / default() wrappers. */
-function kindOf(schema: z.ZodType): Kind {
+function unwrapped(schema: z.ZodType): z.ZodType {
   let inner: z.ZodType = schema;
   while (inner instanceof z.ZodOptional || inner instanceof z.ZodDefault) inner = inner.unwrap() as z.ZodType;
+  return inner;
+}
+
+function kindOf(schema: z.ZodType): Kind {
+  const inner = unwrapped(schema);
   if (inner instanceof z.ZodNumber) return 'number';
   if (inner instanceof z.ZodBoolean) return 'boolean';
   return 'string';
+}
+
+/** Lists (mqtt.response_topic_prefixes) are set in the file only. */
+function isScalar(schema: z.ZodType): boolean {
+  return !(unwrapped(schema) instanceof z.ZodArray);
 }
 
 /** Variable name → the key it sets. */
@@ -39,10 +49,12 @@ const OVERRIDABLE: ReadonlyMap<string, Overridable> = new Map([
   [`${PREFIX}GATEWAY_ID`, { section: null, key: 'gateway_id', kind: 'string' }],
   [`${PREFIX}DATA_DIR`, { section: null, key: 'data_dir', kind: 'string' }],
   ...Object.entries(SECTIONS).flatMap(([section, schema]) =>
-    Object.entries(schema.shape).map(([key, field]): [string, Overridable] => [
-      `${PREFIX}${section}_${key}`.toUpperCase(),
-      { section, key, kind: kindOf(field as z.ZodType) },
-    ]),
+    Object.entries(schema.shape)
+      .filter(([, field]) => isScalar(field as z.ZodType))
+      .map(([key, field]): [string, Overridable] => [
+        `${PREFIX}${section}_${key}`.toUpperCase(),
+        { section, key, kind: kindOf(field as z.ZodType) },
+      ]),
   ),
 ]);
 

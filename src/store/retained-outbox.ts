@@ -17,6 +17,16 @@ export interface RetainedRecord {
   body: string | null;
 }
 
+/** An object's current retained state, as a transport publishes it again (no outbox row). */
+export type RetainedState = Omit<RetainedRecord, 'seq'>;
+
+/**
+ * Every object's current retained state, in batches: each batch is read at one moment, so a
+ * transport that publishes a batch before reading the next never sends a state older than one
+ * the outbox already sent.
+ */
+export type RetainedSnapshot = () => Iterable<RetainedState[]>;
+
 /** What a transport reads retained state from. */
 export interface RetainedFeed {
   /** Up to `limit` records with seq > afterSeq, oldest first. */

@@ -125,9 +125,13 @@ describe('a payload over 64 KiB', () => {
 describe('leadingRequestId', () => {
   it('reads top-level members only, skipping nesting of any depth', () => {
     expect(leadingRequestId('{"request_id":"a"}')).toBe('a');
-    expect(leadingRequestId(' { "x" : [1,{"request_id":"no"}], "request_id" : "b\\u00e9" , "y": ')).toBe('bé');
+    expect(leadingRequestId(' { "x" : [1,{"request_id":"no"}], "request_id" : "b\\u00e9" , "y": ')).toBe(
+      'bé',
+    );
     expect(leadingRequestId(`{"deep":${'['.repeat(100_000)}`)).toBeUndefined();
-    expect(leadingRequestId(`{"deep":${'['.repeat(50_000)}${']'.repeat(50_000)},"request_id":"c"}`)).toBe('c');
+    expect(leadingRequestId(`{"deep":${'['.repeat(50_000)}${']'.repeat(50_000)},"request_id":"c"}`)).toBe(
+      'c',
+    );
     expect(leadingRequestId('{"s":"a \\" quote","request_id":"d"}')).toBe('d');
     expect(leadingRequestId('{"request_id":"e","request_id":"f"}')).toBe('f'); // as JSON.parse
     expect(leadingRequestId('{"request_id":"unterminated')).toBeUndefined();

@@ -18,6 +18,7 @@ describe('defaults', () => {
         base_topic: 'lockbridge',
         include_codes: false,
         embedded_port: 1883,
+        response_topic_prefixes: [],
       },
       log: { level: 'info', pretty: false },
       timing: {
@@ -176,6 +177,22 @@ describe('bad values', () => {
     expect(
       problems(['gateway_id: a', 'data_dir: /d', 'mqtt: { url: embedded, embedded_port: 70000 }'])[0],
     ).toMatch(/^mqtt\.embedded_port: /);
+  });
+
+  it('takes response topic prefixes of whole levels outside base_topic, and names a bad one', () => {
+    const ok = load([...MINIMAL, '  response_topic_prefixes: [cloud/answers/, "tenant-7/"]']);
+    expect(ok.mqtt.response_topic_prefixes).toEqual(['cloud/answers/', 'tenant-7/']);
+    expect(
+      problems([...MINIMAL, '  response_topic_prefixes: ["cloud/#/", "$SYS/", "answers", "/"]']),
+    ).toEqual([
+      'mqtt.response_topic_prefixes.0: must not contain the MQTT wildcards + or #',
+      'mqtt.response_topic_prefixes.1: must not start with "$" (the broker’s own topics)',
+      'mqtt.response_topic_prefixes.2: must end with "/" (a prefix of whole topic levels)',
+      'mqtt.response_topic_prefixes.3: must not be empty',
+    ]);
+    expect(problems([...MINIMAL, '  response_topic_prefixes: ["lockbridge/hub-1/"]'])).toEqual([
+      'mqtt.response_topic_prefixes.0: must not be below base_topic "lockbridge/": the bridges publish their own topics there (answers may always go below <base_topic>/<gateway_id>/clients/)',
+    ]);
   });
 
   it('wants cert_file and key_file together', () => {

@@ -43,6 +43,8 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Broke
     [
       `listener ${port} 127.0.0.1`,
       'allow_anonymous true',
+      // As docs/mqtt.md recommends: no Nagle delay on the broker's side of each connection.
+      'set_tcp_nodelay true',
       ...(opts.persistence ? ['persistence true', `persistence_location ${dir}/`] : ['persistence false']),
       `log_dest file ${logFile}`,
       'log_type all',

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import type { Packet } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { backoffDelay } from '../../src/core/backoff.ts';
-import { connectMqtt, type MqttConnection, type MqttOptions } from '../../src/transports/mqtt/connection.ts';
+import { connectMqtt, MqttConnection, type MqttOptions } from '../../src/transports/mqtt/connection.ts';
 import { startEmbeddedBroker } from '../../src/transports/mqtt/embedded-broker.ts';
 import { type Broker, startMosquitto } from '../helpers/mosquitto.ts';
 import { memoryLogger, retained, uniqueRoot, Watcher, waitFor } from './support.ts';
@@ -99,7 +100,7 @@ describe('connection to Mosquitto', () => {
       attempts += 1;
     });
     const disconnected = new Promise<void>((resolve) => conn.once('disconnected', resolve));
-    const reconnected = new Promise<void>((resolve) => conn.once('connected', resolve));
+    const reconnected = new Promise<void>((resolve) => conn.once('connected', () => resolve()));
 
     await broker.kill();
     await disconnected;
@@ -118,6 +119,90 @@ describe('connection to Mosquitto', () => {
     expect(outageEnds[0]!.attempts).toBeGreaterThanOrEqual(4);
     expect(memory.text()).not.toContain(password);
     expect(memory.text()).toContain('hub:***@');
+  });
+});
+
+/** What the bridge's client sent and received, in order, as short labels. */
+function packetLog(conn: MqttConnection): string[] {
+  const seen: string[] = [];
+  conn.client.on('packetsend', (packet: Packet) => {
+    if (packet.cmd === 'subscribe') seen.push('SUBSCRIBE');
+    if (packet.cmd === 'publish' && String(packet.topic).endsWith('/bridge/state'))
+      seen.push(`PUBLISH ${String(packet.payload)}`);
+  });
+  conn.client.on('packetreceive', (packet: Packet) => {
+    if (packet.cmd === 'suback') seen.push('SUBACK');
+    if (packet.cmd === 'connack') seen.push(`CONNACK session_present=${packet.sessionPresent}`);
+  });
+  return seen;
+}
+
+/** Node's own record of setNoDelay() on a socket (it calls the handle only when the value changes). */
+function noDelayOf(conn: MqttConnection): unknown {
+  const stream = conn.client.stream as unknown as Record<symbol, unknown>;
+  const symbol = Object.getOwnPropertySymbols(stream).find((s) => s.description === 'kSetNoDelay');
+  return symbol === undefined ? undefined : stream[symbol];
+}
+
+describe('subscribed before online', () => {
+  it('subscribes, and waits for the SUBACK, before saying online: on the first connect and on every new session', async () => {
+    const own = await startMosquitto(); // restarted below without persistence: a new session
+    try {
+      const opts = options({
+        url: own.url,
+        subscriptions: ['x/request/#'],
+        backoff: { base_ms: 20, max_ms: 100 },
+      });
+      const conn = new MqttConnection(opts, memoryLogger().log);
+      open.push(conn);
+      const seen = packetLog(conn); // attached before the socket even opens
+      await conn.firstAttempt;
+      // connectMqtt (and with it the bridge's `ready`) resolves only after all of this.
+      expect(seen).toEqual([
+        'CONNACK session_present=false',
+        'SUBSCRIBE',
+        'SUBACK',
+        'PUBLISH {"state":"online"}',
+      ]);
+
+      const reconnected = new Promise<boolean>((resolve) =>
+        conn.once('connected', (info) => resolve(info.newSession)),
+      );
+      seen.length = 0;
+      await own.restart();
+      expect(await reconnected).toBe(true);
+      expect(seen).toEqual([
+        'CONNACK session_present=false',
+        'SUBSCRIBE',
+        'SUBACK',
+        'PUBLISH {"state":"online"}',
+      ]);
+      // The broker kept the session across a lost connection: no need to subscribe again.
+      const again = new Promise<boolean>((resolve) =>
+        conn.once('connected', (info) => resolve(info.newSession)),
+      );
+      seen.length = 0;
+      conn.client.stream.destroy();
+      expect(await again).toBe(false);
+      expect(seen[0]).toBe('CONNACK session_present=true');
+      expect(seen).not.toContain('SUBSCRIBE');
+      expect(seen.at(-1)).toBe('PUBLISH {"state":"online"}');
+    } finally {
+      await own.stop();
+    }
+  });
+});
+
+describe('TCP_NODELAY', () => {
+  it('is set on the bridge’s socket after connecting and again after each reconnect (a new socket)', async () => {
+    const conn = await connect(options({ backoff: { base_ms: 20, max_ms: 100 } }));
+    const first = conn.client.stream;
+    expect(noDelayOf(conn)).toBe(true);
+    const reconnected = new Promise<void>((resolve) => conn.once('connected', () => resolve()));
+    first.destroy();
+    await reconnected;
+    expect(conn.client.stream).not.toBe(first);
+    expect(noDelayOf(conn)).toBe(true);
   });
 });
 

@@ -6,7 +6,9 @@ import { connectMqtt } from './connection.ts';
 import { type EmbeddedBroker, startEmbeddedBroker } from './embedded-broker.ts';
 import { type OutboxPublisher, startOutboxPublisher } from './outbox-publisher.ts';
 import type { Outbox } from './ports.ts';
-import { type RequestListener, startRequestListener } from './request-listener.ts';
+import { type RequestListener, requestSubscription, startRequestListener } from './request-listener.ts';
+import { responseTopicCheck } from './response-topics.ts';
+import { type RetainedRepublisher, startRetainedRepublisher } from './retained-republisher.ts';
 import { eventMessage, retainedMessage } from './topics.ts';
 
 export interface MqttTransportOptions {
@@ -23,6 +25,8 @@ export interface MqttTransportOptions {
   rootTopic: string;
   includeCodes: boolean;
   maxPayloadBytes: number;
+  /** Where MQTT 5 Response Topics may point besides `<root>/clients/` (mqtt.response_topic_prefixes). */
+  responseTopicPrefixes?: readonly string[];
   backoff?: BackoffPolicy;
 }
 
@@ -56,6 +60,7 @@ export class MqttTransport implements Transport {
         key: options.key,
         rootTopic: options.rootTopic,
         backoff: options.backoff,
+        subscriptions: [requestSubscription(options.rootTopic)],
       },
       log,
     );
@@ -63,13 +68,21 @@ export class MqttTransport implements Transport {
       startOutboxPublisher(connection, this.retainedOutbox(ctx), log),
       startOutboxPublisher(connection, this.eventOutbox(ctx), log),
     ];
+    const republisher: RetainedRepublisher = startRetainedRepublisher(connection, ctx.retainedSnapshot, log, {
+      includeCodes: options.includeCodes,
+    });
     const listener: RequestListener = startRequestListener(connection, ctx.api, log, {
       maxPayloadBytes: options.maxPayloadBytes,
+      responseTopics: responseTopicCheck({
+        rootTopic: options.rootTopic,
+        allowedPrefixes: options.responseTopicPrefixes ?? [],
+      }),
     });
     this.closers = [
       () => listener.stop(),
       () => {
         for (const publisher of publishers) publisher.stop();
+        republisher.stop();
       },
       () => connection.close(),
       ...(broker ? [() => broker.close()] : []),

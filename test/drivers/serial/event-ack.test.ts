@@ -95,7 +95,10 @@ describe('on a real pty with the lockwire simulator', () => {
     await until(() => announced[0]?.online === true, 'the lock online');
 
     sim.enterCode('0000');
-    await until(() => recorded.length === 1 && sim.unacknowledgedEvents === 0, 'the event recorded and ACKed');
+    await until(
+      () => recorded.length === 1 && sim.unacknowledgedEvents === 0,
+      'the event recorded and ACKed',
+    );
     expect(failuresLeft).toBe(0); // three sends failed to be recorded, the fourth was
     expect(recorded).toEqual([1]);
     const acks = received.filter((f) => f.type === Type.ACK);
