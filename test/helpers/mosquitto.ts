@@ -1,5 +1,6 @@
-// A real Mosquitto (Debian's /usr/sbin/mosquitto) on a free loopback port, for tests.
-import { type ChildProcess, spawn } from 'node:child_process';
+// A real Mosquitto (Debian's /usr/sbin/mosquitto) on a free loopback port, for tests; with a
+// password file and an ACL file when asked.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
@@ -7,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const MOSQUITTO = '/usr/sbin/mosquitto';
+const MOSQUITTO_PASSWD = '/usr/bin/mosquitto_passwd';
 
 export interface Broker {
   url: string;
@@ -31,6 +33,10 @@ export interface MosquittoOptions {
   port?: number;
   /** Keep sessions, queued messages and retained messages across restart() (saved on SIGTERM). */
   persistence?: boolean;
+  /** Users and their passwords: anonymous clients are refused then. */
+  users?: Record<string, string>;
+  /** A Mosquitto ACL file (acl_file), used as it is. */
+  aclFile?: string;
 }
 
 export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Broker> {
@@ -38,11 +44,14 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Broke
   const port = opts.port ?? (await freePort());
   const logFile = join(dir, 'mosquitto.log');
   const configFile = join(dir, 'mosquitto.conf');
+  const passwordFile = join(dir, 'passwords');
+  if (opts.users) writePasswordFile(passwordFile, opts.users);
   writeFileSync(
     configFile,
     [
       `listener ${port} 127.0.0.1`,
-      'allow_anonymous true',
+      ...(opts.users ? ['allow_anonymous false', `password_file ${passwordFile}`] : ['allow_anonymous true']),
+      ...(opts.aclFile ? [`acl_file ${opts.aclFile}`] : []),
       // As docs/mqtt.md recommends: no Nagle delay on the broker's side of each connection.
       'set_tcp_nodelay true',
       ...(opts.persistence ? ['persistence true', `persistence_location ${dir}/`] : ['persistence false']),
@@ -123,6 +132,13 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Broke
     },
     log: readLog,
   };
+}
+
+/** Mosquitto's own tool hashes the passwords (-b: from the command line, -c: a new file). */
+function writePasswordFile(path: string, users: Record<string, string>): void {
+  Object.entries(users).forEach(([user, password], index) => {
+    execFileSync(MOSQUITTO_PASSWD, [...(index === 0 ? ['-c'] : []), '-b', path, user, password]);
+  });
 }
 
 async function freePort(): Promise<number> {

@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { type AddressInfo, createServer } from 'node:net';
+import { Aedes } from 'aedes';
 import type { Packet } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { backoffDelay } from '../../src/core/backoff.ts';
@@ -189,6 +192,35 @@ describe('subscribed before online', () => {
       expect(seen.at(-1)).toBe('PUBLISH {"state":"online"}');
     } finally {
       await own.stop();
+    }
+  });
+});
+
+describe('a refused subscription', () => {
+  it('is logged once as an error, and the bridge still says online', async () => {
+    // aedes (the embedded broker's engine) with an authorizer that refuses every subscription,
+    // as an ACL would: SUBACK 0x80 (a null subscription is aedes's way to negate one).
+    const aedes = await Aedes.createBroker({
+      authorizeSubscribe: (_client, _subscription, callback) => callback(null, null),
+    });
+    const server = createServer(aedes.handle);
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    try {
+      const memory = memoryLogger();
+      const conn = await connect(
+        options({ url: `mqtt://127.0.0.1:${port}`, subscriptions: ['x/request/#'] }),
+        memory.log,
+      );
+      expect(conn.connected).toBe(true);
+      const refusals = memory.lines().filter((l) => l.msg === 'the broker refused our subscription');
+      expect(refusals).toHaveLength(1);
+      expect(refusals[0]!.level).toBe(50);
+      await conn.close();
+    } finally {
+      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      server.close();
     }
   });
 });
