@@ -56,7 +56,13 @@ export class LockConnection implements LockSession {
   ) {
     this.probeDelay = this.probeMin;
     // The liveness check after an unanswered request: GET_INFO, which every lockwire lock answers.
-    this.link = new Link({ response_timeout_ms: config.response_timeout_ms, liveness: { type: 'get_info' } });
+    this.link = new Link({
+      response_timeout_ms: config.response_timeout_ms,
+      liveness: { type: 'get_info' },
+      // Until GET_INFO says which lock this is, nobody could record its keypad use: the lock keeps
+      // the event and sends it again. A boot is ours to handle (it means: probe).
+      acceptEvent: (event) => event.type === 'boot' || this.lock !== null,
+    });
     this.keeper = new PortKeeper({ path: config.path, baud_rate: config.baud_rate, ...timings }, log);
     this.keeper.on('open', (send) => {
       this.link.connect(send);

@@ -38,6 +38,11 @@ export interface LinkOptions {
    * the lock is unreachable at once.
    */
   liveness?: Request;
+  /**
+   * Whether the owner can take this event now; when not, it is neither handled nor ACKed and the
+   * lock sends it again (a keypad use reported before the lock was adopted after a restart).
+   */
+  acceptEvent?: (event: LockEvent) => boolean;
 }
 
 export interface LinkEvents {
@@ -82,6 +87,7 @@ export class Link extends EventEmitter<LinkEvents> {
   private readonly timeoutMs: number;
   private readonly maxResends: number;
   private readonly liveness: Request | null;
+  private readonly acceptEvent: (event: LockEvent) => boolean;
   private send: Send | null = null;
   // A random first SEQ: a restarted host must not repeat the SEQ and body the lock last saw,
   // or the lock would answer from memory instead of acting.
@@ -95,6 +101,7 @@ export class Link extends EventEmitter<LinkEvents> {
     this.timeoutMs = options.response_timeout_ms;
     this.maxResends = options.max_resends ?? 3;
     this.liveness = options.liveness ?? null;
+    this.acceptEvent = options.acceptEvent ?? (() => true);
   }
 
   /** The port opened: bytes can go out. */
@@ -210,6 +217,7 @@ export class Link extends EventEmitter<LinkEvents> {
       this.acknowledge(frame);
       return;
     }
+    if (!this.acceptEvent(event)) return;
     try {
       this.emit('event', event);
     } catch (error) {

@@ -57,6 +57,22 @@ describe('the link ACKs an event only after its listener ran', () => {
     expect(sent).toEqual([ackOf(frame), ackOf(frame)]);
   });
 
+  it('an event the owner can not take yet is neither handled nor ACKed', () => {
+    const sent: Buffer[] = [];
+    let adopted = false;
+    const link = new Link({ response_timeout_ms: 1000, acceptEvent: () => adopted });
+    link.connect((bytes) => sent.push(bytes));
+    const handled: LockEvent[] = [];
+    link.on('event', (event) => handled.push(event));
+    const frame = eventFrame(4, { type: 'code_used', slot: 2, result: 'unlocked' });
+    link.receive(frame);
+    expect([handled, sent]).toEqual([[], []]);
+    adopted = true;
+    link.receive(frame); // the lock's re-send
+    expect(handled).toHaveLength(1);
+    expect(sent).toEqual([ackOf(frame)]);
+  });
+
   it('an event it can not read is neither handled nor ACKed', () => {
     const { link, sent } = linkOnWire();
     let handled = 0;
@@ -74,6 +90,23 @@ describe('on a real pty with the lockwire simulator', () => {
   });
   afterEach(async () => {
     await bench.cleanup();
+  });
+
+  it('a keypad use reported while the driver is still finding out which lock this is reaches the listener', async () => {
+    const pair = await bench.pair('a');
+    const sim = await bench.simulator(
+      lockOptions('LK0301', { event_resend_ms: 5, event_resends: 1000 }),
+      pair.lockPath,
+    );
+    sim.model.write(3, '3456', null);
+    sim.enterCode('3456'); // the lock keeps re-sending it every 5 ms until someone ACKs it
+    const used: unknown[] = [];
+    const { announced } = await bench.driver([{ name: 'Front door', path: pair.hostPath }], FAST, (lock) => {
+      lock.on('code_used', (...args) => used.push(args));
+    });
+    await until(() => announced[0]?.online === true, 'the lock online');
+    await until(() => sim.unacknowledgedEvents === 0, 'the event ACKed');
+    expect(used).toEqual([[3, 'unlocked']]);
   });
 
   it('an event the bridge could not record is sent again by the lock, recorded once, logged once', async () => {
