@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { ModelSlot } from '../../drivers/simulated/lock-model.ts';
 import { LockSimulator } from '../../drivers/serial/simulator/lock-simulator.ts';
 import { PtyPair } from '../../drivers/serial/simulator/pty-pair.ts';
-import { ApiClient, type ApiBody, eventually } from '../helpers/api-client.ts';
+import type { ModelSlot } from '../../drivers/simulated/lock-model.ts';
+import { type ApiBody, ApiClient, eventually } from '../helpers/api-client.ts';
 import { type Broker, startMosquitto } from '../helpers/mosquitto.ts';
 import { DaemonProcess } from './support/daemon-process.ts';
 
