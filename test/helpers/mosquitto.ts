@@ -33,6 +33,8 @@ export interface MosquittoOptions {
   port?: number;
   /** Keep sessions, queued messages and retained messages across restart() (saved on SIGTERM). */
   persistence?: boolean;
+  /** With persistence: also save this often (seconds), so that even kill() keeps what was older. */
+  autosaveSeconds?: number;
   /** Users and their passwords: anonymous clients are refused then. */
   users?: Record<string, string>;
   /** A Mosquitto ACL file (acl_file), used as it is. */
@@ -55,6 +57,7 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Broke
       // As docs/mqtt.md recommends: no Nagle delay on the broker's side of each connection.
       'set_tcp_nodelay true',
       ...(opts.persistence ? ['persistence true', `persistence_location ${dir}/`] : ['persistence false']),
+      ...(opts.persistence && opts.autosaveSeconds ? [`autosave_interval ${opts.autosaveSeconds}`] : []),
       `log_dest file ${logFile}`,
       'log_type all',
       // Started as root, Mosquitto switches to the "mosquitto" user, which may not read our temp dir.
