@@ -4,17 +4,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { leadingRequestId } from '../../src/api/payload.ts';
 import type { ApiBody } from '../helpers/api-client.ts';
-import { Harness, releaseAll, simulatedDriver } from '../helpers/bridge-harness.ts';
+import { type Harness, releaseAll, startedHarness } from '../helpers/bridge-harness.ts';
 
 const harnesses: Harness[] = [];
 afterEach(() => releaseAll(harnesses));
 
-async function started(): Promise<Harness> {
-  const h = new Harness(simulatedDriver([{ name: 'Front' }]));
-  harnesses.push(h);
-  await h.startOnline();
-  return h;
-}
+const started = () => startedHarness(harnesses);
 
 /** Sends the payload exactly as written (JSON escapes included), as a client's bytes would arrive. */
 const raw = (h: Harness, route: string, payload: string | Buffer): Promise<ApiBody> =>

@@ -13,23 +13,13 @@ import { ROUTES } from '../../src/api/routes/index.ts';
 import { type ApiBody, eventually } from '../helpers/api-client.ts';
 import { Harness, ROOT, simulatedDriver } from '../helpers/bridge-harness.ts';
 import { type Broker, startMosquitto } from '../helpers/mosquitto.ts';
+import { prng } from '../helpers/prng.ts';
 
 const SEED = Number(process.env.LOCKBRIDGE_FUZZ_SEED ?? randomInt(2 ** 31));
 const TOTAL = 10_500;
 const IN_FLIGHT = 64;
 const ANSWERS = `${ROOT}/clients/fuzz/answers`;
 
-/** mulberry32: small, seeded, good enough to pick test cases. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = prng(SEED);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 const int = (max: number) => Math.floor(random() * max);
