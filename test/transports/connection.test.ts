@@ -180,6 +180,19 @@ describe('subscribed before online', () => {
         'SUBACK',
         'PUBLISH {"state":"online"}',
       ]);
+      // A filter added later is kept the same way.
+      await conn.keepSubscribed('x/later/#');
+      const heard: string[] = [];
+      conn.client.on('message', (topic) => heard.push(topic));
+      const afterRestart = new Promise<void>((resolve) => conn.once('connected', () => resolve()));
+      await own.restart(); // a new session again: both filters subscribed anew
+      await afterRestart;
+      const publisher = await Watcher.start(own.url, []);
+      await publisher.publish('x/later/1', 'a');
+      await publisher.publish('x/request/1', 'b');
+      await waitFor(() => heard.length === 2, 'both messages, on filters subscribed anew');
+      await publisher.stop();
+
       // The broker kept the session across a lost connection: no need to subscribe again.
       const again = new Promise<boolean>((resolve) =>
         conn.once('connected', (info) => resolve(info.newSession)),

@@ -115,6 +115,15 @@ export class MqttConnection extends EventEmitter<{ connected: [ConnectedInfo]; d
     return `${this.rootTopic}/${relative}`;
   }
 
+  /**
+   * Keeps `filter` subscribed (QoS 1) from now on: subscribed at once when connected, and again on
+   * every new session (mqtt.js's own re-subscribing is off). Resolves once the broker answered.
+   */
+  async keepSubscribed(filter: string): Promise<void> {
+    this.subscriptions.add(filter);
+    if (this.online) await this.subscribeAll(this.connects, [filter]);
+  }
+
   /** Says offline (retained), waits for the broker to take it, then disconnects cleanly. */
   async close(): Promise<void> {
     if (this.closing) return;
@@ -185,9 +194,8 @@ export class MqttConnection extends EventEmitter<{ connected: [ConnectedInfo]; d
   }
 
   /** Resolves once the broker answered every subscription (a refusal is logged, not thrown). */
-  private async subscribeAll(connect: number): Promise<void> {
-    if (this.subscriptions.size === 0) return;
-    const filters = [...this.subscriptions];
+  private async subscribeAll(connect: number, filters = [...this.subscriptions]): Promise<void> {
+    if (filters.length === 0) return;
     // rh 1: a retained message on a request topic is not handed to us again for a subscription we had.
     const options = this.protocolVersion === 5 ? { qos: 1 as const, rh: 1 } : { qos: 1 as const };
     try {
