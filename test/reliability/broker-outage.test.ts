@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiClient, eventually } from '../helpers/api-client.ts';
 import { Harness, ROOT, simulatedDriver } from '../helpers/bridge-harness.ts';
-import { type Broker, startMosquitto } from '../helpers/mosquitto.ts';
+import { startMosquitto } from '../helpers/mosquitto.ts';
 import { retained } from '../transports/support.ts';
 
 const OUTAGE_MS = 30_000;
