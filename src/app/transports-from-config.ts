@@ -1,7 +1,7 @@
 // The transports the configuration asks for: MQTT always, HTTP with an `http:` section, webhooks
 // with a `webhooks:` list.
 import { readFileSync } from 'node:fs';
-import { MAX_PAYLOAD_BYTES } from '../api/router.ts';
+import { MAX_PAYLOAD_BYTES } from '../api/payload.ts';
 import type { ApiKeyVerifier } from '../auth/api-keys.ts';
 import { parseListen } from '../config/listen.ts';
 import { readMqttPassword, readMqttTls, readWebhookSecret } from '../config/load.ts';
@@ -38,6 +38,7 @@ function mqttTransport(config: Config, version: string): MqttTransport {
     ...readMqttTls(config),
     rootTopic: `${mqtt.base_topic}/${config.gateway_id}`,
     includeCodes: mqtt.include_codes,
+    responseTopicPrefixes: mqtt.response_topic_prefixes,
     maxPayloadBytes: MAX_PAYLOAD_BYTES,
     ...(config.homeassistant.enabled
       ? {

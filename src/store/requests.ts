@@ -18,15 +18,30 @@ export class RequestRepository {
 
   /** The stored response of a request answered in the last 24 h. */
   answered(requestId: string, now: number): Record<string, unknown> | undefined {
-    const row = this.getStmt.get(requestId, now - REQUEST_MEMORY_MS) as { response: string } | undefined;
+    const row = this.getStmt.get(storedKey(requestId), now - REQUEST_MEMORY_MS) as
+      | { response: string }
+      | undefined;
     return row ? JSON.parse(row.response) : undefined;
   }
 
   remember(requestId: string, response: Record<string, unknown>, now: number): void {
-    this.putStmt.run(requestId, JSON.stringify(response), now);
+    this.putStmt.run(storedKey(requestId), JSON.stringify(response), now);
   }
 
   prune(now: number): number {
     return Number(this.pruneStmt.run(now - REQUEST_MEMORY_MS).changes);
   }
 }
+
+/**
+ * Request ids compare exactly. SQLite keeps text as UTF-8, which turns every lone surrogate into
+ * U+FFFD, so "r\ud800", "r\udc00" and "r\ufffd" would share one key. An id that is not
+ * well-formed UTF-16 is kept as a BLOB of its UTF-16 code units instead: lossless, and never equal
+ * to a TEXT key. Well-formed ids stay TEXT, as before.
+ */
+function storedKey(requestId: string): string | Uint8Array {
+  return LONE_SURROGATE.test(requestId) ? Buffer.from(requestId, 'utf16le') : requestId;
+}
+
+/** With the u flag a surrogate pair is one code point, so this matches only a lone surrogate. */
+const LONE_SURROGATE = /\p{Cs}/u;

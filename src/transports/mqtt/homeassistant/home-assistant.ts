@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { RequestHandler } from '../../../api/request-handler.ts';
 import type { EventRecord, EventSource } from '../../../store/events.ts';
 import type { RetainedRecord } from '../../../store/retained-outbox.ts';
-import type { MqttConnection } from '../connection.ts';
+import type { MqttConnection, Subscription } from '../connection.ts';
 import {
   type DiscoveryTopics,
   hubDiscovery,
@@ -99,6 +99,19 @@ export class HomeAssistant {
     }
   }
 
+  /**
+   * What the connection keeps subscribed for Home Assistant, before it says online. QoS 0 on
+   * purpose: a LOCK or UNLOCK sent while the bridge is down is not kept in its session and carried
+   * out late, when nobody expects the door to move. Retain As Published: a command published
+   * retained shows as such even when it arrives live, and is refused.
+   */
+  subscriptions(rootTopic: string): Subscription[] {
+    return [
+      { filter: `${this.options.discoveryPrefix}/status`, qos: 0, rap: true },
+      { filter: `${rootTopic}/ha/+/set`, qos: 0, rap: true },
+    ];
+  }
+
   async start(conn: MqttConnection, api: RequestHandler, events: EventSource): Promise<void> {
     this.conn = conn;
     this.api = api;
@@ -111,17 +124,6 @@ export class HomeAssistant {
       this.receive(packet, statusTopic).finally(handled);
     });
     this.closers.push(() => inbound.setReceiver(null));
-    // QoS 0 on purpose: a LOCK or UNLOCK sent while the bridge is down is not kept in its session
-    // and carried out late, when nobody expects the door to move. Retain As Published: a command
-    // published retained shows as such even when it arrives live, and is refused.
-    this.closers.push(
-      conn.onEveryConnect(() =>
-        conn.client.subscribe([statusTopic, conn.topic('ha/+/set')], { qos: 0, rap: true }, (error) => {
-          if (error && conn.connected)
-            this.log.error({ err: error.message }, 'could not subscribe to Home Assistant topics');
-        }),
-      ),
-    );
 
     this.eventsSeen = events.head();
     const readEvents = () => this.readEvents(events);
