@@ -101,7 +101,7 @@ export async function reconcileLock(ctx: ReconcileContext, lock: LockMemory): Pr
     );
     settleConfirmed(ctx, some?.codes ?? codes, planned.desired, some?.observed ?? observed);
     reportNoSpace(ctx, some?.codes ?? codes, planned.unplaced);
-    lock.plan = planned.operations;
+    lock.plan = inOrderAsked(planned.operations, some?.codes ?? codes);
   }
   const op = lock.plan.find(runnable);
   if (!op) return { did: 'nothing', lookAt: lookAgain(ctx, lock, codes) };
@@ -117,6 +117,22 @@ export async function reconcileLock(ctx: ReconcileContext, lock: LockMemory): Pr
   else if (op.kind === 'write' && ctx.store.codes.get(op.access_code_id)?.suspended) lock.replan();
   // Otherwise it stays planned and waits for its retry.
   return { did: op.kind, lookAt: null };
+}
+
+/**
+ * The plan in the order its work was asked for: the clears first, as the diff puts them (a deleted
+ * code stops opening the door before anything else), then the writes by when their code last
+ * changed, oldest first. A code changed while its lock works through codes asked for earlier waits
+ * its turn behind them, and whatever it is changed to meanwhile goes in that one write: the lock
+ * is never sent a PIN that was replaced before its turn came.
+ */
+function inOrderAsked(operations: SlotOperation[], codes: readonly ManagedCode[]): SlotOperation[] {
+  const askedAt = new Map<string, number>();
+  for (const code of codes) askedAt.set(code.access_code_id, code.pending_since ?? code.created_at);
+  const clears = operations.filter((op) => op.kind === 'clear');
+  const writes = operations.filter((op) => op.kind === 'write');
+  const at = (op: SlotOperation) => (op.access_code_id === null ? 0 : (askedAt.get(op.access_code_id) ?? 0));
+  return [...clears, ...writes.sort((a, b) => at(a) - at(b))];
 }
 
 /** The codes touched since the lock was in step, and the slots that hold or are given them. */
