@@ -73,6 +73,8 @@ export class EventLog implements EventSource {
   private readonly appended = new Listeners();
   private readonly cursors = new Map<string, EventCursor>();
   private declared = new Set<string>();
+  /** An append of the transaction running now will tell the listeners once it committed. */
+  private noticePending = false;
 
   constructor(
     private readonly db: DatabaseSync,
@@ -96,6 +98,10 @@ export class EventLog implements EventSource {
       'SELECT count(*) AS n, min(created_at) AS oldest FROM events WHERE seq > ?',
     );
     this.nthAfterStmt = db.prepare('SELECT seq FROM events WHERE seq > ? ORDER BY seq LIMIT 1 OFFSET ?');
+    // A rollback (of a request's savepoint too) may have dropped the notice with what it undid.
+    tx.onRollback(() => {
+      this.noticePending = false;
+    });
   }
 
   /** Writes an event; must run inside the transaction of the change that caused it. */
@@ -119,7 +125,14 @@ export class EventLog implements EventSource {
       now,
       JSON.stringify(event),
     );
-    this.tx.afterCommit(() => this.appended.emit());
+    // One notice per commit, however many events it holds (a group commit of 64 creates).
+    if (!this.noticePending) {
+      this.noticePending = true;
+      this.tx.afterCommit(() => {
+        this.noticePending = false;
+        this.appended.emit();
+      });
+    }
     return event;
   }
 

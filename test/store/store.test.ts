@@ -70,6 +70,35 @@ describe('store', () => {
     store.close();
   });
 
+  it('tells its listeners once a commit, however many events it holds; an undone request silences no later one', async () => {
+    const store = Store.open(freshDir(), 'hub-1');
+    let announced = 0;
+    store.events.onAppend(() => announced++);
+    const append = (device_id: string) =>
+      store.events.append({ event_type: 'device.connected', device_id }, T0);
+    store.tx.run(() => ['d1', 'd2', 'd3'].forEach(append));
+    expect(announced).toBe(1);
+    // A group commit in which the first request fails after its event and the second one appends.
+    const failing = store.tx.grouped(() => {
+      append('undone');
+      throw new Error('refused');
+    });
+    const fine = store.tx.grouped(() => append('d4'));
+    await expect(failing).rejects.toThrow('refused');
+    await fine;
+    expect(announced).toBe(2);
+    store.tx.run(() => append('d5'));
+    expect(announced).toBe(3);
+    expect(store.events.after(0, 10).map((r) => JSON.parse(r.body).device_id)).toEqual([
+      'd1',
+      'd2',
+      'd3',
+      'd4',
+      'd5',
+    ]);
+    store.close();
+  });
+
   it('each event consumer has its own cursor: oldest first, moved only past what it acknowledged', () => {
     const store = Store.open(freshDir(), 'hub-1');
     store.events.declareConsumers(['mqtt', 'webhook:a']);
