@@ -36,6 +36,8 @@ export class HomeAssistant {
   private readonly board: LockBoard;
   /** The discovery payload last published per lock, so a change of name is published again. */
   private readonly published = new Map<string, string>();
+  /** Each device record's discovery payload, made once: a lock's codes change far more often. */
+  private readonly discovery = new WeakMap<DeviceRecord, string>();
   /** Locks removed while the broker was away: their entities are removed once it is back. */
   private readonly removals = new Set<string>();
   private readonly dirty = new Set<string>();
@@ -272,7 +274,11 @@ export class HomeAssistant {
     const device = this.board.device(deviceId);
     const state = this.board.state(deviceId);
     if (!device || !state) return;
-    const config = JSON.stringify(lockDiscovery(device, this.topics));
+    let config = this.discovery.get(device);
+    if (config === undefined) {
+      config = JSON.stringify(lockDiscovery(device, this.topics));
+      this.discovery.set(device, config);
+    }
     if (always || this.published.get(deviceId) !== config) {
       this.publishRetained(this.discoveryTopic(lockIdentifier(deviceId)), config);
       this.published.set(deviceId, config);
