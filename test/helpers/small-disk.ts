@@ -58,7 +58,17 @@ export function smallDisk(size = '8m'): SmallDisk {
       for (const file of fillers.splice(0)) rmSync(file, { force: true });
     },
     readOnly(on: boolean) {
-      execFileSync('mount', ['-o', `remount,${on ? 'ro' : 'rw'}`, dir]);
+      // A file a process that just stopped had open for writing may take a moment to be let go
+      // (mount says "busy" until then).
+      for (let attempt = 1; ; attempt++) {
+        try {
+          execFileSync('mount', ['-o', `remount,${on ? 'ro' : 'rw'}`, dir], { stdio: 'pipe' });
+          return;
+        } catch (error) {
+          if (attempt >= 30) throw error;
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+        }
+      }
     },
     remove() {
       execFileSync('umount', ['-l', dir], { stdio: 'ignore' });

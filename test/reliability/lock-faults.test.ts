@@ -2,14 +2,11 @@
 // noise and corrupted frames, lost answers, factory resets, and a firmware that answers READ_SLOTS
 // badly. Each time the codes end up right, and the log and the event stream say each thing once:
 // the warnings and events are counted, and printed as a table.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { LockSimulator, type LockSimulatorOptions } from '../../drivers/serial/simulator/lock-simulator.ts';
-import { PtyPair } from '../../drivers/serial/simulator/pty-pair.ts';
+import type { LockSimulatorOptions } from '../../drivers/serial/simulator/lock-simulator.ts';
 import { type ApiBody, eventually } from '../helpers/api-client.ts';
 import { Harness, simulatedDriver } from '../helpers/bridge-harness.ts';
+import { lockwireLock } from '../helpers/lockwire-lock.ts';
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 afterEach(async () => {
@@ -139,24 +136,12 @@ describe('a simulated lock offline past the delay and failure thresholds', () =>
 
 describe('a lockwire lock with a bad line and odd firmware', () => {
   async function serialBridge(options: Partial<LockSimulatorOptions> = {}) {
-    const dir = mkdtempSync(join(tmpdir(), 'lockbridge-faults-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const pty = new PtyPair(join(dir, 'host'), join(dir, 'lock'));
-    await pty.plug();
-    cleanups.push(() => pty.unplug());
-    const sim = new LockSimulator({
+    const { pty, sim } = await lockwireLock('LK-FAULTS-1', cleanups, {
       slots: 40,
-      min_code_length: 4,
-      max_code_length: 8,
-      can_read_codes: true,
       supports_native_scheduling: false,
-      serial_number: 'LK-FAULTS-1',
-      has_clock: true,
       event_resend_ms: 200,
       ...options,
     });
-    await sim.open(pty.lockPath);
-    cleanups.push(() => sim.close());
     const h = new Harness(null, {
       yaml: [
         'timing: { retry_base_ms: 50, retry_max_ms: 500 }',

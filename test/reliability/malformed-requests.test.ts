@@ -33,6 +33,8 @@ const CLEAR_ERRORS = new Set([
   'action_attempt_not_found',
   'device_offline',
   'duplicate_access_code',
+  // zigbee/permit_join and zigbee/remove_device on a bridge without a zigbee section
+  'zigbee_not_configured',
 ]);
 /** Routes that change nothing: a malformed-looking request to them may well be valid. */
 const READ_ONLY = new Set([
