@@ -46,7 +46,11 @@ class Server {
     const child = fork(new URL('./api-server.ts', import.meta.url), [system, brokerUrl], {
       execArgv: ['--import', 'tsx', ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])],
     });
-    const [ready] = (await once(child, 'message')) as [ServerMessage];
+    const exited = once(child, 'exit').then(([code]) => {
+      throw new Error(`the ${system} server exited (${code}) before it was ready`);
+    });
+    const [ready] = (await Promise.race([once(child, 'message'), exited])) as [ServerMessage];
+    exited.catch(() => {}); // once ready, its exit is stop()'s business
     if (ready.type !== 'ready') throw new Error(`${system} did not start: ${JSON.stringify(ready)}`);
     return new Server(child, ready.root, ready.deviceIds);
   }
