@@ -43,6 +43,8 @@ export class LockConnection implements LockSession {
   private probeDelay: number;
   private probing = false;
   private silenceLogged = false;
+  /** Recording a lock event failed and was logged; said again only after one succeeded. */
+  private eventFailureLogged = false;
   private running = false;
 
   constructor(
@@ -54,7 +56,13 @@ export class LockConnection implements LockSession {
   ) {
     this.probeDelay = this.probeMin;
     // The liveness check after an unanswered request: GET_INFO, which every lockwire lock answers.
-    this.link = new Link({ response_timeout_ms: config.response_timeout_ms, liveness: { type: 'get_info' } });
+    this.link = new Link({
+      response_timeout_ms: config.response_timeout_ms,
+      liveness: { type: 'get_info' },
+      // Until GET_INFO says which lock this is, nobody could record its keypad use: the lock keeps
+      // the event and sends it again. A boot is ours to handle (it means: probe).
+      acceptEvent: (event) => event.type === 'boot' || this.lock !== null,
+    });
     this.keeper = new PortKeeper({ path: config.path, baud_rate: config.baud_rate, ...timings }, log);
     this.keeper.on('open', (send) => {
       this.link.connect(send);
@@ -68,7 +76,11 @@ export class LockConnection implements LockSession {
     this.link.on('unanswered', (request) =>
       this.log.debug({ request: request.type }, 'a request went unanswered, but the lock answers GET_INFO'),
     );
-    this.link.on('event', (event) => this.lockEvent(event));
+    this.link.on('event', (event) => {
+      this.lockEvent(event);
+      this.eventFailureLogged = false;
+    });
+    this.link.on('event_failed', (event, error) => this.eventNotRecorded(event, error));
   }
 
   start(): void {
@@ -166,6 +178,17 @@ export class LockConnection implements LockSession {
     this.cancelProbe();
     this.stopClock();
     this.lock?.detach(this, reason);
+  }
+
+  /** Not ACKed, so the lock sends it again; logged once until an event is recorded again. */
+  private eventNotRecorded(event: LockEvent, error: Error): void {
+    const fields = { event: event.type, reason: error.message };
+    if (this.eventFailureLogged) {
+      this.log.debug(fields, 'lock event still not recorded');
+      return;
+    }
+    this.eventFailureLogged = true;
+    this.log.warn(fields, 'could not record a lock event; not acknowledged, so the lock sends it again');
   }
 
   private lockEvent(event: LockEvent): void {

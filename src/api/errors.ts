@@ -11,6 +11,7 @@ export type ApiErrorType =
   | 'zigbee_not_configured'
   | 'zigbee_unavailable'
   | 'storage_unavailable'
+  | 'response_topic_not_allowed'
   | 'internal_error';
 
 export class ApiError extends Error {

@@ -4,36 +4,36 @@
 import { isStorageError } from '../store/storage-health.ts';
 import type { ApiContext } from './context.ts';
 import { ApiError, invalidField } from './errors.ts';
-import type { RequestHandler } from './request-handler.ts';
+import { parsePayload } from './payload.ts';
+import type { RequestContext, RequestHandler } from './request-handler.ts';
 import { ROUTES } from './routes/index.ts';
-
-export const MAX_PAYLOAD_BYTES = 64 * 1024;
 
 type Body = Record<string, unknown>;
 
 export function createRequestHandler(ctx: ApiContext): RequestHandler {
-  return async (route, payload, { generatedRequestId }) =>
-    handleRequest(ctx, route, payload, generatedRequestId);
+  return async (route, payload, context) => handleRequest(ctx, route, payload, context);
 }
 
 async function handleRequest(
   ctx: ApiContext,
   route: string,
   payload: Buffer,
-  generatedRequestId: string,
+  context: RequestContext,
 ): Promise<Body> {
-  let requestId = generatedRequestId;
+  let requestId = context.generatedRequestId;
   let clientGaveId = false;
   try {
     // The payload is read before the route is looked up, so that every answer, an unknown
-    // route's included, carries the client's request_id.
+    // route's and a refused one's included, carries the client's request_id.
     const parsed = parsePayload(payload);
-    const given = parsed.ok ? parsed.params.request_id : undefined;
+    const given = parsed.ok ? parsed.params.request_id : parsed.request_id;
     const validId = typeof given === 'string' && given.length > 0 && given.length <= 128;
     if (validId) {
       requestId = given;
       clientGaveId = true;
     }
+    // The transport refused the request (e.g. its MQTT 5 Response Topic): answered, never run.
+    if (context.refusal) throw context.refusal;
     const handler = ROUTES.get(route);
     if (!handler) throw new ApiError('unknown_route', `There is no route "${route}".`, { route });
     if (!parsed.ok) throw parsed.error;
@@ -48,16 +48,23 @@ async function handleRequest(
     if (handler.readOnly && !clientGaveId) return answer();
     // Requests of the same turn share one transaction and one fsync (group commit), each in a
     // savepoint of its own; each is answered once that transaction committed.
-    const { body, repeated } = await ctx.store.tx.grouped(() => {
-      // Inside the transaction, so that a repeat within the same group is seen too.
-      const answered = clientGaveId ? ctx.store.requests.answered(requestId, now) : undefined;
-      if (answered) return { body: answered, repeated: true };
-      const fresh = answer();
-      // Only a client's own id can come again; remembering generated ones (every poll of an
-      // action attempt over HTTP) would cost a write a request and grow the table for nothing.
-      if (clientGaveId) ctx.store.requests.remember(requestId, fresh, now);
-      return { body: fresh, repeated: false };
-    });
+    const { body, repeated } = await ctx.store.tx
+      .grouped(() => {
+        // Inside the transaction, so that a repeat within the same group is seen too.
+        const answered = clientGaveId ? ctx.store.requests.answered(requestId, now) : undefined;
+        if (answered) return { body: answered, repeated: true };
+        const fresh = answer();
+        // Only a client's own id can come again; remembering generated ones (every poll of an
+        // action attempt over HTTP) would cost a write a request and grow the table for nothing.
+        if (clientGaveId) ctx.store.requests.remember(requestId, fresh, now);
+        return { body: fresh, repeated: false };
+      })
+      .catch((error: unknown) => {
+        // On a full or read-only disk a read is still answered, only not remembered: asked again,
+        // it reads again, which changes nothing.
+        if (handler.readOnly && isStorageError(error)) return { body: answer(), repeated: false };
+        throw error;
+      });
     if (repeated) {
       ctx.log.debug(
         { route, request_id: requestId },
@@ -70,35 +77,21 @@ async function handleRequest(
     return body;
   } catch (error) {
     const response = errorResponse(ctx, route, error, requestId);
-    if (clientGaveId && error instanceof ApiError) {
+    // A transport's refusal is not the request's answer: sent again properly, the request runs.
+    if (clientGaveId && error instanceof ApiError && error !== context.refusal) {
+      const now = ctx.now();
       await ctx.store.tx
-        .grouped(() => ctx.store.requests.remember(requestId, response, ctx.now()))
+        .grouped(() => {
+          // Never in place of the answer an earlier request with this id got.
+          if (!ctx.store.requests.answered(requestId, now))
+            ctx.store.requests.remember(requestId, response, now);
+        })
         .catch((cause: unknown) =>
           ctx.log.error({ err: cause, request_id: requestId }, 'could not remember a refusal'),
         );
     }
     return response;
   }
-}
-
-type Parsed = { ok: true; params: Body } | { ok: false; error: ApiError };
-
-function parsePayload(payload: Buffer): Parsed {
-  if (payload.length > MAX_PAYLOAD_BYTES) {
-    const message = `The payload is larger than ${MAX_PAYLOAD_BYTES} bytes.`;
-    return { ok: false, error: new ApiError('invalid_input', message, { size: payload.length }) };
-  }
-  if (payload.length === 0) return { ok: true, params: {} };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(payload.toString('utf8'));
-  } catch {
-    return { ok: false, error: new ApiError('invalid_input', 'The payload is not valid JSON.') };
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    return { ok: false, error: new ApiError('invalid_input', 'The payload must be a JSON object.') };
-  }
-  return { ok: true, params: parsed as Body };
 }
 
 function errorResponse(ctx: ApiContext, route: string, error: unknown, requestId: string): Body {

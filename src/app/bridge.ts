@@ -8,6 +8,7 @@ import type { RequestHandler } from '../api/request-handler.ts';
 import { createRequestHandler } from '../api/router.ts';
 import { ApiKeys } from '../auth/api-keys.ts';
 import { Changes } from '../changes/changes.ts';
+import { retainedSnapshot } from '../changes/retained-snapshot.ts';
 import { ClockKeeper } from '../clock/clock-keeper.ts';
 import type { Config } from '../config/schema.ts';
 import { attemptFailed } from '../core/action-attempt.ts';
@@ -15,6 +16,7 @@ import { LockRegistry } from '../devices/lock-registry.ts';
 import type { LastProblems } from '../log/last-problems.ts';
 import type { ReconcileContext } from '../reconciler/context.ts';
 import { Reconciler } from '../reconciler/reconciler.ts';
+import type { RetainedState } from '../store/retained-outbox.ts';
 import { isStorageError } from '../store/storage-health.ts';
 import { Store } from '../store/store.ts';
 import type { Transport } from '../transports/transport.ts';
@@ -97,7 +99,8 @@ export class Bridge {
   private headAtMaintenance = 0;
   private infoTimer: NodeJS.Timeout | null = null;
   private readOnlyProbe: NodeJS.Timeout | null = null;
-  private lastInfo: { fingerprint: string; at: number } | null = null;
+  /** bridge/info as last queued: to tell a change, and for a broker that lost it. */
+  private lastInfo: { fingerprint: string; at: number; info: BridgeInfo } | null = null;
   private stopping: Promise<void> | null = null;
   private readonly startedAt: number;
   private readonly version: string;
@@ -230,6 +233,7 @@ export class Bridge {
         api: this.api,
         events: store.events,
         retained: store.retained,
+        retainedSnapshot: () => this.retainedSnapshot(),
         log: this.log,
         statusChanged: () => this.publishInfo(true),
         codes: store.codes,
@@ -328,6 +332,13 @@ export class Bridge {
     );
   }
 
+  /** Every retained topic's current state: bridge/info as last published, then each device and its codes. */
+  private *retainedSnapshot(): Generator<RetainedState[]> {
+    const last = this.lastInfo?.info;
+    if (last) yield [{ kind: 'bridge_info', id: '', body: JSON.stringify(last) }];
+    yield* retainedSnapshot(this.store);
+  }
+
   /** What the info timer does: publishes bridge/info if it changed, or has not been for a while. */
   refreshInfo(): void {
     this.publishInfo(false);
@@ -343,7 +354,7 @@ export class Bridge {
       const stale = this.lastInfo === null || now - this.lastInfo.at >= INFO_REFRESH_MS;
       if (!force && !stale && this.lastInfo?.fingerprint === fingerprint) return;
       this.changes.bridgeInfo(info);
-      this.lastInfo = { fingerprint, at: now };
+      this.lastInfo = { fingerprint, at: now, info };
       this.onInfo?.(info);
     } catch (error) {
       this.log.error({ err: error }, 'could not publish bridge/info');

@@ -2,7 +2,7 @@
 // with a `webhooks:` list. The HTTP and webhook modules are loaded only when configured: a hub
 // without them never loads Hono or the web console.
 import { readFileSync } from 'node:fs';
-import { MAX_PAYLOAD_BYTES } from '../api/router.ts';
+import { MAX_PAYLOAD_BYTES } from '../api/payload.ts';
 import type { ApiKeyVerifier } from '../auth/api-keys.ts';
 import { parseListen } from '../config/listen.ts';
 import { readMqttPassword, readMqttTls, readWebhookSecret } from '../config/load.ts';
@@ -39,6 +39,7 @@ function mqttTransport(config: Config, version: string): MqttTransport {
     ...readMqttTls(config),
     rootTopic: `${mqtt.base_topic}/${config.gateway_id}`,
     includeCodes: mqtt.include_codes,
+    responseTopicPrefixes: mqtt.response_topic_prefixes,
     maxPayloadBytes: MAX_PAYLOAD_BYTES,
     ...(config.homeassistant.enabled
       ? {

@@ -18,7 +18,7 @@ const PREFIX = 'LOCKBRIDGE_';
 /** Not a setting: the path of the file itself (resolveConfigPath). */
 const CONFIG_PATH_VARIABLE = 'LOCKBRIDGE_CONFIG';
 
-type Kind = 'string' | 'number' | 'boolean' | 'mapping';
+type Kind = 'string' | 'number' | 'boolean' | 'mapping' | 'list';
 
 interface Overridable {
   section: string | null;
@@ -38,12 +38,18 @@ const SECTIONS: Record<string, z.ZodObject> = {
 };
 
 /** The schema type under optional() / default() wrappers. */
-function kindOf(schema: z.ZodType): Kind {
+function unwrapped(schema: z.ZodType): z.ZodType {
   let inner: z.ZodType = schema;
   while (inner instanceof z.ZodOptional || inner instanceof z.ZodDefault) inner = inner.unwrap() as z.ZodType;
+  return inner;
+}
+
+function kindOf(schema: z.ZodType): Kind {
+  const inner = unwrapped(schema);
   if (inner instanceof z.ZodNumber) return 'number';
   if (inner instanceof z.ZodBoolean) return 'boolean';
   if (inner instanceof z.ZodObject) return 'mapping';
+  if (inner instanceof z.ZodArray) return 'list';
   return 'string';
 }
 
@@ -57,8 +63,9 @@ const OVERRIDABLE: ReadonlyMap<string, Overridable> = new Map([
         `${PREFIX}${section}_${key}`.toUpperCase(),
         { section, key, kind: kindOf(field as z.ZodType) },
       ])
-      // Only scalar keys: a mapping (http.tls) is set in the file.
-      .filter(([, target]) => target.kind !== 'mapping'),
+      // Only scalar keys: a mapping (http.tls) or a list (mqtt.response_topic_prefixes) is set in
+      // the file.
+      .filter(([, target]) => target.kind !== 'mapping' && target.kind !== 'list'),
   ),
 ]);
 

@@ -63,6 +63,13 @@ const baseTopic = z
     message: 'must not start or end with "/" or contain an empty level',
   });
 
+const responseTopicPrefix = z
+  .string()
+  .min(2, 'must not be empty')
+  .refine((t) => !/[+#\0]/.test(t), 'must not contain the MQTT wildcards + or #')
+  .refine((t) => !t.startsWith('$'), 'must not start with "$" (the broker’s own topics)')
+  .refine((t) => t.endsWith('/'), 'must end with "/" (a prefix of whole topic levels)');
+
 export const mqttSchema = z
   .strictObject({
     url: mqttUrl,
@@ -77,6 +84,8 @@ export const mqttSchema = z
     /** Lets include_codes send PINs unencrypted to a broker on another machine (refused otherwise). */
     allow_plaintext_codes: z.boolean().default(false),
     embedded_port: port.default(1883),
+    // Where MQTT 5 Response Topics may point besides <base_topic>/<gateway_id>/clients/.
+    response_topic_prefixes: z.array(responseTopicPrefix).default([]),
   })
   .superRefine((mqtt, ctx) => {
     const exposed = plaintextRemoteHost(mqtt.url);
@@ -87,6 +96,15 @@ export const mqttSchema = z
         message: `would send PINs unencrypted over the network to ${exposed}: use an mqtts:// or wss:// url, or set mqtt.allow_plaintext_codes: true to accept that`,
       });
     }
+    mqtt.response_topic_prefixes.forEach((prefix, index) => {
+      if (prefix.startsWith(`${mqtt.base_topic}/`)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['response_topic_prefixes', index],
+          message: `must not be below base_topic "${mqtt.base_topic}/": the bridges publish their own topics there (answers may always go below <base_topic>/<gateway_id>/clients/)`,
+        });
+      }
+    });
     if (mqtt.cert_file !== undefined && mqtt.key_file === undefined) {
       ctx.addIssue({
         code: 'custom',

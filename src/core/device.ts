@@ -138,7 +138,11 @@ export function doorReported(device: Device, door: DoorState): DeviceChange {
     : { device: { ...device, door_open: open }, events: [] };
 }
 
-/** The lock reports its bolt; `used` is the code in the slot the lock names, when it names one. */
+/**
+ * The lock reports its bolt; `used` is the code in the slot the lock names, when it names one.
+ * A report with source `unknown` is a reading (the status read on every connect), not an action:
+ * it is an event only when it says the bolt moved since the bridge last knew.
+ */
 export function lockStateReported(
   device: Device,
   state: LockState,
@@ -146,9 +150,12 @@ export function lockStateReported(
   used: CodeRef | null,
 ): DeviceChange {
   const locked = state === 'locked' ? true : state === 'unlocked' ? false : null;
-  const next = { ...device, locked, jammed: state === 'jammed' };
+  const jammed = state === 'jammed';
+  if (source === 'unknown' && locked === device.locked && jammed === device.jammed) return unchanged(device);
+  const next = { ...device, locked, jammed };
+  const firstReading = source === 'unknown' && device.locked === null;
   // A keypad unlock is reported by codeUsed and a host action by its action attempt: once each.
-  if (locked === null || source === 'host' || (source === 'keypad' && !locked))
+  if (locked === null || firstReading || source === 'host' || (source === 'keypad' && !locked))
     return { device: next, events: [] };
   return {
     device: next,

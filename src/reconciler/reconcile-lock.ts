@@ -156,8 +156,24 @@ function plan(
   );
   settleConfirmed(ctx, some?.codes ?? codes, planned.desired, some?.observed ?? observed);
   reportNoSpace(ctx, some?.codes ?? codes, planned.unplaced);
-  lock.plan = planned.operations;
+  lock.plan = inOrderAsked(planned.operations, some?.codes ?? codes);
   return lock.plan;
+}
+
+/**
+ * The plan in the order its work was asked for: the clears first, as the diff puts them (a deleted
+ * code stops opening the door before anything else), then the writes by when their code last
+ * changed, oldest first. A code changed while its lock works through codes asked for earlier waits
+ * its turn behind them, and whatever it is changed to meanwhile goes in that one write: the lock
+ * is never sent a PIN that was replaced before its turn came.
+ */
+function inOrderAsked(operations: SlotOperation[], codes: readonly ManagedCode[]): SlotOperation[] {
+  const askedAt = new Map<string, number>();
+  for (const code of codes) askedAt.set(code.access_code_id, code.pending_since ?? code.created_at);
+  const clears = operations.filter((op) => op.kind === 'clear');
+  const writes = operations.filter((op) => op.kind === 'write');
+  const at = (op: SlotOperation) => (op.access_code_id === null ? 0 : (askedAt.get(op.access_code_id) ?? 0));
+  return [...clears, ...writes.sort((a, b) => at(a) - at(b))];
 }
 
 /** The codes touched since the lock was in step, and the slots that hold or are given them. */

@@ -9,6 +9,7 @@ import {
   mkdirSync,
   openSync,
   rmSync,
+  statSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
@@ -71,10 +72,30 @@ export function openDatabase(dataDir: string | null): OpenedDatabase {
     return { db: openWritable(path), readOnlyBecause: null };
   } catch (error) {
     if (!isStorageError(error)) throw error;
-    // Not even that (a read-only file system): read-only, without the locks a WAL needs, which is
-    // safe here since nothing else writes this store.
-    const db = new DatabaseSync(`file:${path}?immutable=1`, { readOnly: true });
-    return { db, readOnlyBecause: (error as Error).message };
+    return { db: openReadOnlyFallback(path), readOnlyBecause: (error as Error).message };
+  }
+}
+
+/**
+ * Not even that (a read-only file system): read-only. What the last run wrote may still be only in
+ * the WAL (a kill -9, a power cut): SQLite reads it when the -shm is there or can be made. Only a
+ * store with no WAL to read is opened as immutable (without the locks a WAL needs, safe since
+ * nothing else writes it); one whose WAL cannot be read is not opened at all, rather than shown
+ * without what it acknowledged last.
+ */
+function openReadOnlyFallback(path: string): DatabaseSync {
+  try {
+    const db = new DatabaseSync(path, { readOnly: true });
+    db.prepare('SELECT count(*) FROM sqlite_master').get(); // reads the WAL's index, or throws
+    return db;
+  } catch (error) {
+    const wal = `${path}-wal`;
+    if (existsSync(wal) && statSync(wal).size > 0) {
+      throw new Error(
+        `The store cannot be opened: the disk takes no writes and what was last written is in ${wal}, which cannot be read without writing (${(error as Error).message}). Make the disk writable and start again.`,
+      );
+    }
+    return new DatabaseSync(`file:${path}?immutable=1`, { readOnly: true });
   }
 }
 

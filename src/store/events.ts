@@ -69,6 +69,7 @@ export interface EventSource {
 export class EventLog implements EventSource {
   private readonly insertStmt: StatementSync;
   private readonly afterStmt: StatementSync;
+  private readonly seqsAfterStmt: StatementSync;
   private readonly headStmt: StatementSync;
   private readonly dropBeforeStmt: StatementSync;
   private readonly dropOlderStmt: StatementSync;
@@ -82,6 +83,8 @@ export class EventLog implements EventSource {
   private readonly appended = new Listeners();
   private readonly cursors = new Map<string, EventCursor>();
   private declared = new Set<string>();
+  /** An append of the transaction running now will tell the listeners once it committed. */
+  private noticePending = false;
 
   constructor(
     private readonly db: DatabaseSync,
@@ -94,6 +97,7 @@ export class EventLog implements EventSource {
     this.afterStmt = db.prepare(
       'SELECT seq, event_type, created_at, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?',
     );
+    this.seqsAfterStmt = db.prepare('SELECT seq FROM events WHERE seq > ? ORDER BY seq LIMIT ?');
     this.headStmt = db.prepare('SELECT coalesce(max(seq), 0) AS head FROM events');
     // In chunks (a prune may take a hundred thousand events): the event loop turns in between.
     this.dropBeforeStmt = db.prepare(
@@ -111,6 +115,10 @@ export class EventLog implements EventSource {
     this.dropConsumerStmt = db.prepare('DELETE FROM event_consumers WHERE name = ?');
     this.moveConsumerStmt = db.prepare('UPDATE event_consumers SET position = ? WHERE name = ?');
     this.backlogStmt = db.prepare('SELECT seq, created_at FROM events WHERE seq > ? ORDER BY seq LIMIT 1');
+    // A rollback (of a request's savepoint too) may have dropped the notice with what it undid.
+    tx.onRollback(() => {
+      this.noticePending = false;
+    });
   }
 
   /** Writes an event; must run inside the transaction of the change that caused it. */
@@ -134,13 +142,25 @@ export class EventLog implements EventSource {
       now,
       JSON.stringify(event),
     );
-    this.tx.afterCommit(() => this.appended.emit());
+    // One notice per commit, however many events it holds (a group commit of 64 creates).
+    if (!this.noticePending) {
+      this.noticePending = true;
+      this.tx.afterCommit(() => {
+        this.noticePending = false;
+        this.appended.emit();
+      });
+    }
     return event;
   }
 
   /** Events after `seq`, oldest first (live watchers that keep their own position). */
   after(seq: number, limit: number): EventRecord[] {
     return this.afterStmt.all(seq, limit) as unknown as EventRecord[];
+  }
+
+  /** The seqs of the next `limit` events after `seq`, oldest first. */
+  seqsAfter(seq: number, limit: number): number[] {
+    return (this.seqsAfterStmt.all(seq, limit) as Array<{ seq: number }>).map((row) => row.seq);
   }
 
   /** The newest event's seq (0 for none). */
@@ -272,8 +292,9 @@ export class EventLog implements EventSource {
 
 /**
  * One consumer's durable position in the log. Acknowledgements may come out of order; the
- * position moves past an event only once every event up to it is acknowledged, and is written to
- * the store once per turn of the event loop however many acknowledgements came in it.
+ * position moves past an event only once every event up to it is acknowledged. It is worked out
+ * (one read of the log) and written to the store once per turn of the event loop however many
+ * acknowledgements came in it, or before the next peek.
  */
 class EventCursor implements EventFeed {
   private readonly early = new Set<number>();
@@ -290,16 +311,13 @@ class EventCursor implements EventFeed {
   }
 
   peek(afterSeq: number, limit: number): EventRecord[] {
+    this.advance();
     return this.log.after(Math.max(afterSeq, this.position), limit);
   }
 
   acknowledge(seq: number): void {
     if (seq <= this.position) return;
     this.early.add(seq);
-    for (const record of this.log.after(this.position, this.early.size)) {
-      if (!this.early.delete(record.seq)) break;
-      this.position = record.seq;
-    }
     this.scheduleSave();
   }
 
@@ -307,11 +325,21 @@ class EventCursor implements EventFeed {
     return this.log.onAppend(listener);
   }
 
+  /** Past every event acknowledged with all those before it: one read for a turn's acknowledgements. */
+  private advance(): void {
+    if (this.early.size === 0) return;
+    for (const seq of this.log.seqsAfter(this.position, this.early.size)) {
+      if (!this.early.delete(seq)) break;
+      this.position = seq;
+    }
+  }
+
   private scheduleSave(): void {
-    if (this.saveScheduled || this.position === this.saved) return;
+    if (this.saveScheduled) return;
     this.saveScheduled = true;
     setImmediate(() => {
       this.saveScheduled = false;
+      this.advance();
       if (this.position === this.saved) return;
       try {
         this.save(this.position);

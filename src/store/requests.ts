@@ -24,12 +24,14 @@ export class RequestRepository {
 
   /** The stored response of a request answered within the memory. */
   answered(requestId: string, now: number): Record<string, unknown> | undefined {
-    const row = this.getStmt.get(requestId, now - this.memoryMs) as { response: string } | undefined;
+    const row = this.getStmt.get(storedKey(requestId), now - this.memoryMs) as
+      | { response: string }
+      | undefined;
     return row ? JSON.parse(row.response) : undefined;
   }
 
   remember(requestId: string, response: Record<string, unknown>, now: number): void {
-    this.putStmt.run(requestId, JSON.stringify(response), now);
+    this.putStmt.run(storedKey(requestId), JSON.stringify(response), now);
   }
 
   /** Forgets up to `limit` requests older than the memory; returns how many (fewer: done). */
@@ -37,3 +39,16 @@ export class RequestRepository {
     return Number(this.pruneStmt.run(now - this.memoryMs, limit).changes);
   }
 }
+
+/**
+ * Request ids compare exactly. SQLite keeps text as UTF-8, which turns every lone surrogate into
+ * U+FFFD, so "r\ud800", "r\udc00" and "r\ufffd" would share one key. An id that is not
+ * well-formed UTF-16 is kept as a BLOB of its UTF-16 code units instead: lossless, and never equal
+ * to a TEXT key. Well-formed ids stay TEXT, as before.
+ */
+function storedKey(requestId: string): string | Uint8Array {
+  return LONE_SURROGATE.test(requestId) ? Buffer.from(requestId, 'utf16le') : requestId;
+}
+
+/** With the u flag a surrogate pair is one code point, so this matches only a lone surrogate. */
+const LONE_SURROGATE = /\p{Cs}/u;

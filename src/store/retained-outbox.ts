@@ -17,6 +17,16 @@ export interface RetainedRecord {
   body: string | null;
 }
 
+/** An object's current retained state, as a transport publishes it again (no outbox row). */
+export type RetainedState = Omit<RetainedRecord, 'seq'>;
+
+/**
+ * Every object's current retained state, in batches: each batch is read at one moment, so a
+ * transport that publishes a batch before reading the next never sends a state older than one
+ * the outbox already sent.
+ */
+export type RetainedSnapshot = () => Iterable<RetainedState[]>;
+
 /** What a transport reads retained state from. */
 export interface RetainedFeed {
   /** Up to `limit` records with seq > afterSeq, oldest first. */
@@ -26,9 +36,6 @@ export interface RetainedFeed {
   /** Called after new records were committed; returns an unsubscribe function. */
   onAppend(listener: () => void): () => void;
 }
-
-/** In-memory records take seqs above any the table will reach: they go out after the stored ones. */
-const IN_MEMORY_SEQ = 2 ** 52;
 
 export class RetainedOutbox implements RetainedFeed {
   private readonly deleteKey: StatementSync;
@@ -40,7 +47,10 @@ export class RetainedOutbox implements RetainedFeed {
   private readonly published = new Set<number>();
   /** States that could not be stored (the disk is full): published from memory, by kind and id. */
   private readonly inMemory = new Map<string, RetainedRecord>();
-  private nextMemorySeq = IN_MEMORY_SEQ;
+  /** The table's last seq when the in-memory seqs below were handed out, and how many were. */
+  private memoryBase = -1;
+  private memoryCount = 0;
+  private readonly lastSeqStmt: StatementSync;
 
   constructor(
     db: DatabaseSync,
@@ -52,6 +62,7 @@ export class RetainedOutbox implements RetainedFeed {
       'SELECT seq, kind, object_id, body FROM retained_outbox WHERE seq > ? ORDER BY seq LIMIT ?',
     );
     this.ackStmt = db.prepare('DELETE FROM retained_outbox WHERE seq = ?');
+    this.lastSeqStmt = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'retained_outbox'");
   }
 
   /** Queues an object's state (null: it is gone); must run inside the transaction of the change. */
@@ -66,8 +77,23 @@ export class RetainedOutbox implements RetainedFeed {
   putInMemory(kind: RetainedKind, id: string, object: object): void {
     const key = `${kind}:${id}`;
     this.inMemory.delete(key);
-    this.inMemory.set(key, { seq: this.nextMemorySeq++, kind, id, body: JSON.stringify(object) });
+    this.inMemory.set(key, { seq: this.memorySeq(), kind, id, body: JSON.stringify(object) });
     this.appended.emit();
+  }
+
+  /**
+   * A seq between the last one the table handed out and the next: after what a publisher has seen
+   * and before what the store queues next, so that a publisher's cursor passes neither by. Never a
+   * whole number, which is how acknowledge() knows it.
+   */
+  private memorySeq(): number {
+    const last = (this.lastSeqStmt.get() as { seq: number } | undefined)?.seq ?? 0;
+    if (last !== this.memoryBase) {
+      this.memoryBase = last;
+      this.memoryCount = 0;
+    }
+    this.memoryCount++;
+    return last + 1 - 1 / (this.memoryCount + 1);
   }
 
   peek(afterSeq: number, limit: number): RetainedRecord[] {
@@ -90,7 +116,7 @@ export class RetainedOutbox implements RetainedFeed {
    * is harmless for retained state.
    */
   acknowledge(seq: number): void {
-    if (seq >= IN_MEMORY_SEQ) {
+    if (!Number.isInteger(seq)) {
       for (const [key, record] of this.inMemory) if (record.seq === seq) this.inMemory.delete(key);
       return;
     }

@@ -14,7 +14,7 @@
 // Requests handed to `grouped` in the same turn share one transaction, each in a savepoint of its
 // own so that one that fails undoes only itself, and are answered after its fsync.
 import { closeSync, fdatasync, fdatasyncSync, openSync } from 'node:fs';
-import type { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { StorageHealth } from './storage-health.ts';
 
 export type Durability = boolean | 'soon';
@@ -49,13 +49,23 @@ export class Transactor {
   private group: Grouped[] = [];
   private synchronous: 'FULL' | 'NORMAL' = 'FULL';
   private walFd: number | null = null;
+  /** Prepared once: a group of 64 requests runs 130 of these. */
+  private readonly sql: Record<'begin' | 'commit' | 'savepoint' | 'release' | 'rollbackTo', StatementSync>;
 
   /** walPath: the database's write-ahead log (null for a database in memory: nothing to sync). */
   constructor(
     private readonly db: DatabaseSync,
     private readonly walPath: string | null,
     private readonly health: StorageHealth,
-  ) {}
+  ) {
+    this.sql = {
+      begin: db.prepare('BEGIN IMMEDIATE'),
+      commit: db.prepare('COMMIT'),
+      savepoint: db.prepare('SAVEPOINT request'),
+      release: db.prepare('RELEASE request'),
+      rollbackTo: db.prepare('ROLLBACK TO request'),
+    };
+  }
 
   run<T>(work: () => T, options: TxOptions = {}): T {
     const durability = options.durable ?? true;
@@ -76,10 +86,10 @@ export class Transactor {
     let result: T;
     try {
       this.setSynchronous(durability === true ? 'FULL' : 'NORMAL');
-      this.db.exec('BEGIN IMMEDIATE');
+      this.sql.begin.run();
       this.depth = 1;
       result = work();
-      this.db.exec('COMMIT');
+      this.sql.commit.run();
       this.counters.commits++;
     } catch (error) {
       this.rollback();
@@ -163,6 +173,7 @@ export class Transactor {
   /** One fsync of the WAL for every commit made until now; their listeners run once it is done. */
   private startSync(): void {
     this.syncScheduled = false;
+    if (this.syncing) return; // when it ends, the next one starts for what came meanwhile
     const batch = this.awaitingSync;
     this.awaitingSync = [];
     if (batch.length === 0 || this.closed) return;
@@ -217,16 +228,15 @@ export class Transactor {
     try {
       this.run(
         () => {
-          for (const [i, item] of group.entries()) {
-            const savepoint = `request_${i}`;
+          for (const item of group) {
             const listeners = this.afterCommitQueue.length;
-            this.db.exec(`SAVEPOINT ${savepoint}`);
+            this.sql.savepoint.run();
             try {
               outcomes.push({ ok: true, value: this.run(item.work) });
-              this.db.exec(`RELEASE ${savepoint}`);
+              this.sql.release.run();
             } catch (error) {
-              this.db.exec(`ROLLBACK TO ${savepoint}`);
-              this.db.exec(`RELEASE ${savepoint}`);
+              this.sql.rollbackTo.run();
+              this.sql.release.run();
               this.afterCommitQueue.length = listeners; // what it announced did not happen
               this.notifyRollback();
               outcomes.push({ ok: false, error });
@@ -237,6 +247,8 @@ export class Transactor {
         },
         { durable: 'soon' },
       );
+      // The group gathered this turn's requests already: its fsync starts now, not a turn later.
+      this.startSync();
     } catch (error) {
       // The commit itself failed (a full disk): nothing of the group is stored.
       for (const item of group) item.reject(error);

@@ -4,7 +4,7 @@
 import type { Logger } from 'pino';
 import type { RequestHandler } from '../api/request-handler.ts';
 import type { EventSource } from '../store/events.ts';
-import type { RetainedFeed } from '../store/retained-outbox.ts';
+import type { RetainedFeed, RetainedSnapshot } from '../store/retained-outbox.ts';
 
 export interface TransportContext {
   /** The API: a route and its payload in, the response body out. */
@@ -13,6 +13,8 @@ export interface TransportContext {
   events: EventSource;
   /** The latest state of every public object, for transports that keep retained state. */
   retained: RetainedFeed;
+  /** Every object's current retained state, read afresh: for a broker that lost it. */
+  retainedSnapshot: RetainedSnapshot;
   log: Logger;
   /** The transport's status() changed: the bridge publishes its info again. */
   statusChanged: () => void;

@@ -19,6 +19,7 @@ describe('defaults', () => {
         include_codes: false,
         allow_plaintext_codes: false,
         embedded_port: 1883,
+        response_topic_prefixes: [],
       },
       log: { level: 'info', pretty: false },
       timing: {
@@ -259,6 +260,22 @@ describe('bad values', () => {
     ).toEqual([
       'homeassistant.enabled: expected boolean, got string',
       'homeassistant.discovery_prefix: must not contain the MQTT wildcards + or #',
+    ]);
+  });
+
+  it('takes response topic prefixes of whole levels outside base_topic, and names a bad one', () => {
+    const ok = load([...MINIMAL, '  response_topic_prefixes: [cloud/answers/, "tenant-7/"]']);
+    expect(ok.mqtt.response_topic_prefixes).toEqual(['cloud/answers/', 'tenant-7/']);
+    expect(
+      problems([...MINIMAL, '  response_topic_prefixes: ["cloud/#/", "$SYS/", "answers", "/"]']),
+    ).toEqual([
+      'mqtt.response_topic_prefixes.0: must not contain the MQTT wildcards + or #',
+      'mqtt.response_topic_prefixes.1: must not start with "$" (the broker’s own topics)',
+      'mqtt.response_topic_prefixes.2: must end with "/" (a prefix of whole topic levels)',
+      'mqtt.response_topic_prefixes.3: must not be empty',
+    ]);
+    expect(problems([...MINIMAL, '  response_topic_prefixes: ["lockbridge/hub-1/"]'])).toEqual([
+      'mqtt.response_topic_prefixes.0: must not be below base_topic "lockbridge/": the bridges publish their own topics there (answers may always go below <base_topic>/<gateway_id>/clients/)',
     ]);
   });
 

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyOperation, diffLock } from '../../src/core/diff.ts';
 import type { DesiredCode, ObservedSlot, SlotOperation } from '../../src/core/slot.ts';
+import { prng } from '../helpers/prng.ts';
 
 const desired = (id: string, code: string): DesiredCode => ({ access_code_id: id, code, schedule: null });
 /** A slot the lock confirmed holding `code` for `owner`; or, not confirmed, one with that write out. */
@@ -122,17 +123,6 @@ describe('diffLock by example', () => {
 });
 
 // ---- properties ----
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Case {
   slotCount: number;

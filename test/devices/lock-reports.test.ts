@@ -2,17 +2,12 @@
 // wrong PINs as lock.access_denied, battery, the door.
 import { afterEach, expect, it } from 'vitest';
 import { eventually } from '../helpers/api-client.ts';
-import { Harness, releaseAll, simulatedDriver } from '../helpers/bridge-harness.ts';
+import { type Harness, releaseAll, startedHarness } from '../helpers/bridge-harness.ts';
 
 const harnesses: Harness[] = [];
 afterEach(() => releaseAll(harnesses));
 
-async function started(): Promise<Harness> {
-  const h = new Harness(simulatedDriver([{ name: 'Front' }]));
-  harnesses.push(h);
-  await h.startOnline();
-  return h;
-}
+const started = () => startedHarness(harnesses);
 
 const events = (h: Harness, type: string) =>
   h.bridge.store.events.list({ since: 0, event_types: [type], limit: 100 });

@@ -1,6 +1,7 @@
 // The seed scenarios end to end on a lockwire lock: MQTT (real Mosquitto) → bridge with the serial
 // driver from its configuration → the real serialport binding on a socat pty → the lock simulator.
 import { afterEach, expect, it } from 'vitest';
+import type { LockSimulator } from '../../drivers/serial/simulator/lock-simulator.ts';
 import { ApiClient, eventually } from '../helpers/api-client.ts';
 import { Harness, ROOT } from '../helpers/bridge-harness.ts';
 import { lockwireLock } from '../helpers/lockwire-lock.ts';
@@ -11,13 +12,21 @@ afterEach(async () => {
   for (const clean of cleanups.splice(0).reverse()) await clean();
 });
 
-async function serialBridge() {
+/**
+ * The bridge with one lockwire lock, online. `prepare` sets the simulator up before the bridge
+ * first talks to it; `serial` adds to the lock's serial settings.
+ */
+async function serialBridge(
+  options: { serialNumber?: string; serial?: string; prepare?: (sim: LockSimulator) => void } = {},
+) {
   const broker: Broker = await startMosquitto();
   cleanups.push(() => broker.stop());
-  const { pty, sim } = await lockwireLock('LK-E2E-1', cleanups);
+  const { pty, sim } = await lockwireLock(options.serialNumber ?? 'LK-E2E-1', cleanups);
+  options.prepare?.(sim);
+  const extra = options.serial ? `, ${options.serial}` : '';
   const h = new Harness(null, {
     brokerUrl: broker.url,
-    yaml: `locks:\n  - name: Front door\n    driver: serial\n    serial: { path: ${pty.hostPath} }\n`,
+    yaml: `locks:\n  - name: Front door\n    driver: serial\n    serial: { path: ${pty.hostPath}${extra} }\n`,
   });
   await h.start();
   cleanups.push(async () => {
@@ -147,30 +156,14 @@ it('on a lockwire lock: a code programmed at the keypad is unmanaged, converted;
 }, 60_000);
 
 it('a lockwire lock whose firmware sends oversize SLOTS frames is read with fewer slots at a time: no flapping, one warning, the code gets set', async () => {
-  const broker: Broker = await startMosquitto();
-  cleanups.push(() => broker.stop());
-  const { pty, sim } = await lockwireLock('LK-E2E-2', cleanups);
-  sim.model.write(17, '24680246', null, 'keypad'); // read through the fallback, or not seen at all
-  sim.faults.oversizeSlotsAbove = 5; // READ_SLOTS of 16 and 8 slots: a frame past 245 bytes, dropped
-  const h = new Harness(null, {
-    brokerUrl: broker.url,
-    yaml: `locks:\n  - name: Front door\n    driver: serial\n    serial: { path: ${pty.hostPath}, response_timeout_ms: 100 }\n`,
-  });
-  await h.start();
-  cleanups.push(async () => {
-    await h.stop();
-    h.cleanup();
-  });
-  const api = await ApiClient.connect(broker.url, ROOT);
-  cleanups.push(() => api.close());
-  const device = await eventually(
-    async () => {
-      const list = await api.request('devices/list');
-      return list.devices.find((d: { properties: { online: boolean } }) => d.properties.online);
+  const { api, sim, device, h } = await serialBridge({
+    serialNumber: 'LK-E2E-2',
+    serial: 'response_timeout_ms: 100',
+    prepare: (lock) => {
+      lock.model.write(17, '24680246', null, 'keypad'); // read through the fallback, or not seen at all
+      lock.faults.oversizeSlotsAbove = 5; // READ_SLOTS of 16 and 8 slots: a frame past 245 bytes, dropped
     },
-    10_000,
-    'serial lock online',
-  );
+  });
 
   const created = await api.request('access_codes/create', {
     device_id: device.device_id,

@@ -196,3 +196,14 @@ export async function releaseAll(harnesses: Harness[]): Promise<void> {
     h.cleanup();
   }
 }
+
+/** A harness with simulated locks (one, "Front", by default), started with every lock online; kept for releaseAll. */
+export async function startedHarness(
+  harnesses: Harness[],
+  specs: SimLockSpec[] = [{ name: 'Front' }],
+): Promise<Harness> {
+  const h = new Harness(simulatedDriver(specs));
+  harnesses.push(h);
+  await h.startOnline();
+  return h;
+}

@@ -1,5 +1,6 @@
-// A real Mosquitto (Debian's /usr/sbin/mosquitto) on a free loopback port, for tests.
-import { type ChildProcess, spawn } from 'node:child_process';
+// A real Mosquitto (Debian's /usr/sbin/mosquitto) on a free loopback port, for tests; with a
+// password file and an ACL file when asked.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
@@ -7,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const MOSQUITTO = '/usr/sbin/mosquitto';
+const MOSQUITTO_PASSWD = '/usr/bin/mosquitto_passwd';
 
 export interface Broker {
   url: string;
@@ -35,10 +37,16 @@ export interface MosquittoOptions {
   persistence?: boolean;
   /** Lines for the listener (TLS: cafile, certfile, keyfile, require_certificate), after it. */
   listener?: string[];
-  /** A password file (mosquitto_passwd format): anonymous clients are then refused. */
+  /** A password file (mosquitto_passwd format), or `users` to have one made: anonymous clients are then refused. */
   passwordFile?: string;
   /** mqtts:// instead of mqtt:// in `url` (the listener lines set up TLS). */
   tls?: boolean;
+  /** With persistence: also save this often (seconds), so that even kill() keeps what was older. */
+  autosaveSeconds?: number;
+  /** Users and their passwords: anonymous clients are refused then. */
+  users?: Record<string, string>;
+  /** A Mosquitto ACL file (acl_file), used as it is. */
+  aclFile?: string;
 }
 
 export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Broker> {
@@ -46,15 +54,21 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Broke
   const port = opts.port ?? (await freePort());
   const logFile = join(dir, 'mosquitto.log');
   const configFile = join(dir, 'mosquitto.conf');
+  const passwordFile = join(dir, 'passwords');
+  if (opts.users) writePasswordFile(passwordFile, opts.users);
   writeFileSync(
     configFile,
     [
       `listener ${port} 127.0.0.1`,
       ...(opts.listener ?? []),
-      ...(opts.passwordFile
-        ? [`password_file ${opts.passwordFile}`, 'allow_anonymous false']
+      ...(opts.passwordFile || opts.users
+        ? [`password_file ${opts.passwordFile ?? passwordFile}`, 'allow_anonymous false']
         : ['allow_anonymous true']),
+      ...(opts.aclFile ? [`acl_file ${opts.aclFile}`] : []),
+      // As docs/mqtt.md recommends: no Nagle delay on the broker's side of each connection.
+      'set_tcp_nodelay true',
       ...(opts.persistence ? ['persistence true', `persistence_location ${dir}/`] : ['persistence false']),
+      ...(opts.persistence && opts.autosaveSeconds ? [`autosave_interval ${opts.autosaveSeconds}`] : []),
       `log_dest file ${logFile}`,
       'log_type all',
       // Started as root, Mosquitto switches to the "mosquitto" user, which may not read our temp dir.
@@ -135,6 +149,13 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Broke
       child?.kill('SIGHUP');
     },
   };
+}
+
+/** Mosquitto's own tool hashes the passwords (-b: from the command line, -c: a new file). */
+function writePasswordFile(path: string, users: Record<string, string>): void {
+  Object.entries(users).forEach(([user, password], index) => {
+    execFileSync(MOSQUITTO_PASSWD, [...(index === 0 ? ['-c'] : []), '-b', path, user, password]);
+  });
 }
 
 async function freePort(): Promise<number> {

@@ -9,7 +9,7 @@ import { type ManagedCode, newManagedCode } from '../../src/core/access-code.ts'
 import { attemptSucceeded, pendingAttempt } from '../../src/core/action-attempt.ts';
 import type { BackoffPolicy } from '../../src/core/backoff.ts';
 import { connected, disconnected } from '../../src/core/device.ts';
-import { created, deleted, type TimingPolicy } from '../../src/core/lifecycle.ts';
+import { created, deleted, type TimingPolicy, updated } from '../../src/core/lifecycle.ts';
 import { changeDevice } from '../../src/devices/lock-reports.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import type { ReconcileContext } from '../../src/reconciler/context.ts';
@@ -121,6 +121,15 @@ export class ReconcileHarness {
     });
     this.changes.accessCode(created(code, now, this.ctx.windowPolicy()));
     return code.access_code_id;
+  }
+
+  /** What access_codes/update does with a new PIN: the code is programmed again. */
+  updateCode(accessCodeId: string, pin: string): void {
+    const current = this.store.codes.get(accessCodeId);
+    if (!current) throw new Error(`no access code ${accessCodeId}`);
+    this.changes.accessCode(
+      updated(current, { ...current, code: pin }, this.ctx.now(), this.ctx.windowPolicy()),
+    );
   }
 
   /** What access_codes/delete does: a tombstone if the code is (or may be) on the lock, else gone. */

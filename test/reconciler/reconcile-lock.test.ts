@@ -238,6 +238,28 @@ describe('one command in flight per lock', () => {
     expect(lock.sent('writeSlot').map((c) => c.slot)).toEqual([1, 2, 3]);
   });
 
+  it('a code changed while its lock works through earlier codes waits its turn, and is written once with its last PIN', async () => {
+    const { h, lock, deviceId } = await onlineLock();
+    const x = h.createCode(deviceId, '111999');
+    await expectAndAnswer(lock, { kind: 'writeSlot', slot: 1 });
+    await eventually(() => h.code(x)?.status === 'set', 2000, 'x set');
+
+    // Three codes queue up; while the lock works through them, x gets a new PIN before each answer.
+    const queued = [h.createCode(deviceId, '482916'), h.createCode(deviceId, '593027')];
+    queued.push(h.createCode(deviceId, '604138'));
+    for (const pin of ['222888', '333777', '444666']) {
+      await lock.waitForPending();
+      h.updateCode(x, pin);
+      await sleep(20);
+      lock.answer('next');
+    }
+    lock.respondWith(() => 'ok');
+    await eventually(() => [x, ...queued].every((id) => h.code(id)?.status === 'set'), 2000, 'all set');
+    // Asked first, written first: the three new codes, then x, once, with the PIN it has now.
+    expect(lock.sent('writeSlot').map((c) => c.slot)).toEqual([1, 2, 3, 4, 1]);
+    expect(lock.codeIn(1)).toBe('444666');
+  });
+
   it('two locks have a command in flight at once under a limit of 2', async () => {
     const h = harness({ maxParallelLocks: 2 });
     const counter = new InFlightCounter();

@@ -3,67 +3,24 @@
 // bridge/info, and catches up by itself when the disk is fixed; restarted on a full disk it still
 // comes up. A real small tmpfs is filled and remounted read-only, which needs root (and the right
 // to mount); elsewhere these tests are skipped, saying so.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/api-client.ts';
 import { Harness, releaseAll, simulatedDriver } from '../helpers/bridge-harness.ts';
+import { mountable, smallDisk as mountSmallDisk, type SmallDisk } from '../helpers/small-disk.ts';
 
-const mountable = (() => {
-  if (process.getuid?.() !== 0) return false;
-  const probe = mkdtempSync(join(tmpdir(), 'lockbridge-mount-probe-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe], { stdio: 'ignore' });
-    execFileSync('umount', [probe], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  } finally {
-    rmSync(probe, { recursive: true, force: true });
-  }
-})();
-
-const mounts: string[] = [];
+const disks: SmallDisk[] = [];
 const harnesses: Harness[] = [];
 afterEach(async () => {
   await releaseAll(harnesses);
-  for (const dir of mounts.splice(0)) {
-    execFileSync('umount', ['-l', dir], { stdio: 'ignore' });
-    rmSync(dir, { recursive: true, force: true });
-  }
+  for (const disk of disks.splice(0)) disk.remove();
 });
 
-/** A fresh 8 MiB tmpfs; the store goes in data/, and fill() takes what space is left. */
-function smallDisk() {
-  const dir = mkdtempSync(join(tmpdir(), 'lockbridge-disk-'));
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', dir]);
-  mounts.push(dir);
-  const filler = join(dir, 'filler');
-  return {
-    dataDir: join(dir, 'data'),
-    fill() {
-      mkdirSync(dir, { recursive: true });
-      try {
-        for (let i = 0; ; i++) writeFileSync(join(dir, `filler-${i}`), Buffer.alloc(256 * 1024));
-      } catch {
-        // ENOSPC: the disk is full
-      }
-      try {
-        writeFileSync(filler, Buffer.alloc(4096));
-      } catch {
-        // nothing left even for a page
-      }
-    },
-    free() {
-      for (let i = 0; i < 64; i++) rmSync(join(dir, `filler-${i}`), { force: true });
-      rmSync(filler, { force: true });
-    },
-    readOnly(on: boolean) {
-      execFileSync('mount', ['-o', `remount,${on ? 'ro' : 'rw'}`, dir]);
-    },
-  };
+function smallDisk(): SmallDisk {
+  const disk = mountSmallDisk();
+  disks.push(disk);
+  return disk;
 }
 
 const lines = (h: Harness, msg: string) => h.log.text.split('\n').filter((l) => l.includes(`"msg":"${msg}`));
@@ -106,8 +63,12 @@ describe.skipIf(!mountable)('a store on a disk that fills up or turns read-only'
     h.lock().enterCode('000111');
     h.lock().setOffline(true);
     h.lock().setOffline(false);
-    // Reads go on.
+    // Reads go on, with the client's own request_id too (answered, only not remembered).
     expect((await h.call('access_codes/get', id)).access_code.code).toBe('482916');
+    expect(await h.call('access_codes/get', { ...id, request_id: 'r-read-1' })).toMatchObject({
+      ok: true,
+      request_id: 'r-read-1',
+    });
     await eventually(
       () => storageInfo(h)?.writable === false,
       5000,
@@ -122,19 +83,7 @@ describe.skipIf(!mountable)('a store on a disk that fills up or turns read-only'
     // The next write that reaches the store (here: a request) ends the outage; the rest catches up.
     const created = await h.call('access_codes/create', { device_id, code: '593027' });
     expect(created, JSON.stringify(created)).toMatchObject({ ok: true });
-    await eventually(() => lines(h, 'the store writes again').length === 1, 10_000, 'recovered').catch(
-      (e) => {
-        console.log(
-          h.log.text
-            .split('\n')
-            .filter((l) => /"level":(40|50)|store/.test(l))
-            .slice(0, 30)
-            .map((l) => l.slice(0, 300))
-            .join('\n'),
-        );
-        throw e;
-      },
-    );
+    await eventually(() => lines(h, 'the store writes again').length === 1, 10_000, 'recovered');
     await eventually(
       () => h.bridge.store.events.list({ since: 0, event_types: ['lock.unlocked'], limit: 10 }).length === 1,
       10_000,

@@ -72,6 +72,35 @@ describe('store', () => {
     store.close();
   });
 
+  it('tells its listeners once a commit, however many events it holds; an undone request silences no later one', async () => {
+    const store = Store.open(freshDir(), 'hub-1');
+    let announced = 0;
+    store.events.onAppend(() => announced++);
+    const append = (device_id: string) =>
+      store.events.append({ event_type: 'device.connected', device_id }, T0);
+    store.tx.run(() => ['d1', 'd2', 'd3'].forEach(append));
+    expect(announced).toBe(1);
+    // A group commit in which the first request fails after its event and the second one appends.
+    const failing = store.tx.grouped(() => {
+      append('undone');
+      throw new Error('refused');
+    });
+    const fine = store.tx.grouped(() => append('d4'));
+    await expect(failing).rejects.toThrow('refused');
+    await fine;
+    expect(announced).toBe(2);
+    store.tx.run(() => append('d5'));
+    expect(announced).toBe(3);
+    expect(store.events.after(0, 10).map((r) => JSON.parse(r.body).device_id)).toEqual([
+      'd1',
+      'd2',
+      'd3',
+      'd4',
+      'd5',
+    ]);
+    store.close();
+  });
+
   it('each event consumer has its own cursor: oldest first, moved only past what it acknowledged', () => {
     const store = Store.open(freshDir(), 'hub-1');
     store.events.declareConsumers(['mqtt', 'webhook:a']);
@@ -134,7 +163,7 @@ describe('store', () => {
     store.close();
   });
 
-  it('keeps at most max_events in the log, delivered ones too, pruning in chunks', () => {
+  it('keeps at most max_events in the log, delivered ones too, pruning in chunks', async () => {
     const store = Store.open(freshDir(), 'hub-1');
     store.events.declareConsumers(['mqtt']);
     store.tx.run(() => {
@@ -143,6 +172,7 @@ describe('store', () => {
     });
     const feed = store.events.feed('mqtt');
     for (const record of feed.peek(0, 100)) feed.acknowledge(record.seq); // all delivered
+    await new Promise((r) => setImmediate(r)); // the cursor moves once a turn
     const plan = store.events.planPrune(T0 + 9000, { max_age_ms: 1e9, max_events: 6 });
     expect(plan.lost).toEqual(new Map()); // nobody loses an undelivered event
     expect(store.events.pruneSome(plan, 3)).toBe(3);
@@ -164,6 +194,33 @@ describe('store', () => {
     ]);
     store.tx.run(() => store.retained.put('access_code', 'c', null));
     expect(store.retained.peek(0, 10).map((r) => r.body)).toEqual(['{"v":2}', null]);
+    store.close();
+  });
+
+  it('a state kept in memory (the disk was full) goes out in order with the stored ones: a publisher reading after its last seq misses neither', () => {
+    const store = Store.open(freshDir(), 'hub-1');
+    store.tx.run(() => store.retained.put('device', 'a', { v: 1 }));
+    let cursor = 0;
+    const next = () => {
+      const batch = store.retained.peek(cursor, 10);
+      for (const record of batch) {
+        cursor = record.seq;
+        store.retained.acknowledge(record.seq);
+      }
+      return batch.map((r) => [r.kind, r.body]);
+    };
+    expect(next()).toEqual([['device', '{"v":1}']]);
+    store.retained.putInMemory('bridge_info', '', { writable: false });
+    store.retained.putInMemory('bridge_info', '', { writable: false, again: true });
+    expect(next()).toEqual([['bridge_info', '{"writable":false,"again":true}']]);
+    // The disk writes again: what is stored next is read after the in-memory state.
+    store.tx.run(() => store.retained.put('bridge_info', '', { writable: true }));
+    store.tx.run(() => store.retained.put('device', 'a', { v: 2 }));
+    expect(next()).toEqual([
+      ['bridge_info', '{"writable":true}'],
+      ['device', '{"v":2}'],
+    ]);
+    expect(store.retained.peek(0, 10)).toEqual([]);
     store.close();
   });
 

@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { type AddressInfo, createServer } from 'node:net';
+import { Aedes } from 'aedes';
+import type { Packet } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { backoffDelay } from '../../src/core/backoff.ts';
-import { connectMqtt, type MqttConnection, type MqttOptions } from '../../src/transports/mqtt/connection.ts';
+import { connectMqtt, MqttConnection, type MqttOptions } from '../../src/transports/mqtt/connection.ts';
 import { startEmbeddedBroker } from '../../src/transports/mqtt/embedded-broker.ts';
 import { type Broker, startMosquitto } from '../helpers/mosquitto.ts';
 import { memoryLogger, retained, uniqueRoot, Watcher, waitFor } from './support.ts';
@@ -99,7 +103,7 @@ describe('connection to Mosquitto', () => {
       attempts += 1;
     });
     const disconnected = new Promise<void>((resolve) => conn.once('disconnected', resolve));
-    const reconnected = new Promise<void>((resolve) => conn.once('connected', resolve));
+    const reconnected = new Promise<void>((resolve) => conn.once('connected', () => resolve()));
 
     await broker.kill();
     await disconnected;
@@ -118,6 +122,132 @@ describe('connection to Mosquitto', () => {
     expect(outageEnds[0]!.attempts).toBeGreaterThanOrEqual(4);
     expect(memory.text()).not.toContain(password);
     expect(memory.text()).toContain('hub:***@');
+  });
+});
+
+/** What the bridge's client sent and received, in order, as short labels. */
+function packetLog(conn: MqttConnection): string[] {
+  const seen: string[] = [];
+  conn.client.on('packetsend', (packet: Packet) => {
+    if (packet.cmd === 'subscribe') seen.push('SUBSCRIBE');
+    if (packet.cmd === 'publish' && String(packet.topic).endsWith('/bridge/state'))
+      seen.push(`PUBLISH ${String(packet.payload)}`);
+  });
+  conn.client.on('packetreceive', (packet: Packet) => {
+    if (packet.cmd === 'suback') seen.push('SUBACK');
+    if (packet.cmd === 'connack') seen.push(`CONNACK session_present=${packet.sessionPresent}`);
+  });
+  return seen;
+}
+
+/** Node's own record of setNoDelay() on a socket (it calls the handle only when the value changes). */
+function noDelayOf(conn: MqttConnection): unknown {
+  const stream = conn.client.stream as unknown as Record<symbol, unknown>;
+  const symbol = Object.getOwnPropertySymbols(stream).find((s) => s.description === 'kSetNoDelay');
+  return symbol === undefined ? undefined : stream[symbol];
+}
+
+describe('subscribed before online', () => {
+  it('subscribes, and waits for the SUBACK, before saying online: on the first connect and on every new session', async () => {
+    const own = await startMosquitto(); // restarted below without persistence: a new session
+    try {
+      const opts = options({
+        url: own.url,
+        subscriptions: ['x/request/#'],
+        backoff: { base_ms: 20, max_ms: 100 },
+      });
+      const conn = new MqttConnection(opts, memoryLogger().log);
+      open.push(conn);
+      const seen = packetLog(conn); // attached before the socket even opens
+      await conn.firstAttempt;
+      // connectMqtt (and with it the bridge's `ready`) resolves only after all of this.
+      expect(seen).toEqual([
+        'CONNACK session_present=false',
+        'SUBSCRIBE',
+        'SUBACK',
+        'PUBLISH {"state":"online"}',
+      ]);
+
+      const reconnected = new Promise<boolean>((resolve) =>
+        conn.once('connected', (info) => resolve(info.newSession)),
+      );
+      seen.length = 0;
+      await own.restart();
+      expect(await reconnected).toBe(true);
+      expect(seen).toEqual([
+        'CONNACK session_present=false',
+        'SUBSCRIBE',
+        'SUBACK',
+        'PUBLISH {"state":"online"}',
+      ]);
+      // A filter added later is kept the same way.
+      await conn.keepSubscribed('x/later/#');
+      const heard: string[] = [];
+      conn.client.on('message', (topic) => heard.push(topic));
+      const afterRestart = new Promise<void>((resolve) => conn.once('connected', () => resolve()));
+      await own.restart(); // a new session again: both filters subscribed anew
+      await afterRestart;
+      const publisher = await Watcher.start(own.url, []);
+      await publisher.publish('x/later/1', 'a');
+      await publisher.publish('x/request/1', 'b');
+      await waitFor(() => heard.length === 2, 'both messages, on filters subscribed anew');
+      await publisher.stop();
+
+      // The broker kept the session across a lost connection: no need to subscribe again.
+      const again = new Promise<boolean>((resolve) =>
+        conn.once('connected', (info) => resolve(info.newSession)),
+      );
+      seen.length = 0;
+      conn.client.stream.destroy();
+      expect(await again).toBe(false);
+      expect(seen[0]).toBe('CONNACK session_present=true');
+      expect(seen).not.toContain('SUBSCRIBE');
+      expect(seen.at(-1)).toBe('PUBLISH {"state":"online"}');
+    } finally {
+      await own.stop();
+    }
+  });
+});
+
+describe('a refused subscription', () => {
+  it('is logged once as an error, and the bridge still says online', async () => {
+    // aedes (the embedded broker's engine) with an authorizer that refuses every subscription,
+    // as an ACL would: SUBACK 0x80 (a null subscription is aedes's way to negate one).
+    const aedes = await Aedes.createBroker({
+      authorizeSubscribe: (_client, _subscription, callback) => callback(null, null),
+    });
+    const server = createServer(aedes.handle);
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    try {
+      const memory = memoryLogger();
+      const conn = await connect(
+        options({ url: `mqtt://127.0.0.1:${port}`, subscriptions: ['x/request/#'] }),
+        memory.log,
+      );
+      expect(conn.connected).toBe(true);
+      const refusals = memory.lines().filter((l) => l.msg === 'the broker refused our subscription');
+      expect(refusals).toHaveLength(1);
+      expect(refusals[0]!.level).toBe(50);
+      await conn.close();
+    } finally {
+      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      server.close();
+    }
+  });
+});
+
+describe('TCP_NODELAY', () => {
+  it('is set on the bridge’s socket after connecting and again after each reconnect (a new socket)', async () => {
+    const conn = await connect(options({ backoff: { base_ms: 20, max_ms: 100 } }));
+    const first = conn.client.stream;
+    expect(noDelayOf(conn)).toBe(true);
+    const reconnected = new Promise<void>((resolve) => conn.once('connected', () => resolve()));
+    first.destroy();
+    await reconnected;
+    expect(conn.client.stream).not.toBe(first);
+    expect(noDelayOf(conn)).toBe(true);
   });
 });
 

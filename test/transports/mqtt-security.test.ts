@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterEach, expect, it } from 'vitest';
-import { MAX_PAYLOAD_BYTES } from '../../src/api/router.ts';
+import { MAX_PAYLOAD_BYTES } from '../../src/api/payload.ts';
 import { ConfigError, checkConfigCommand, readMqttPassword, readMqttTls } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { MqttTransport } from '../../src/transports/mqtt/mqtt-transport.ts';

@@ -112,7 +112,8 @@ describe('outbox publisher', () => {
     broker.pause(); // the TCP connection stays up; the broker just doesn't answer
     for (let n = 1; n <= 30; n++) outbox.append('events/x', JSON.stringify({ n }));
 
-    // Appending drains synchronously, so the window is already as full as it will get.
+    // Appending drains once a turn: after it, the window is as full as it will get.
+    await new Promise((resolve) => setImmediate(resolve));
     expect(Object.keys(conn.client.outgoing)).toHaveLength(8);
     expect(outbox.acknowledged).toEqual([]);
 

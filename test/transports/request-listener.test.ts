@@ -4,9 +4,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestHandler } from '../../src/api/request-handler.ts';
 import { connectMqtt, type MqttConnection, type MqttOptions } from '../../src/transports/mqtt/connection.ts';
 import { startEmbeddedBroker } from '../../src/transports/mqtt/embedded-broker.ts';
-import { startRequestListener } from '../../src/transports/mqtt/request-listener.ts';
+import { requestSubscription, startRequestListener } from '../../src/transports/mqtt/request-listener.ts';
+import { responseTopicCheck } from '../../src/transports/mqtt/response-topics.ts';
 import { type Broker, startMosquitto } from '../helpers/mosquitto.ts';
-import { memoryLogger, uniqueRoot, Watcher, waitFor } from './support.ts';
+import { memoryLogger, retained, uniqueRoot, Watcher, waitFor } from './support.ts';
 
 const MAX_PAYLOAD_BYTES = 65_536;
 
@@ -37,12 +38,15 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
+/** connectMqtt resolves once the request subscription is in place (SUBACK) and online was said. */
 async function bridge(handler: RequestHandler, overrides: Partial<MqttOptions> = {}) {
+  const rootTopic = overrides.rootTopic ?? uniqueRoot();
   const opts: MqttOptions = {
     url: broker.url,
     clientId: `bridge-${randomUUID()}`,
-    rootTopic: uniqueRoot(),
+    rootTopic,
     backoff: { base_ms: 20, max_ms: 100 },
+    subscriptions: [requestSubscription(rootTopic)],
     ...overrides,
   };
   const conn = await connectMqtt(opts, memoryLogger().log);
@@ -50,13 +54,7 @@ async function bridge(handler: RequestHandler, overrides: Partial<MqttOptions> =
   const listener = startRequestListener(conn, handler, memory.log, { maxPayloadBytes: MAX_PAYLOAD_BYTES });
   cleanups.push(() => conn.close());
   cleanups.push(() => listener.stop());
-  await subscribed(conn);
   return { conn, listener, root: opts.rootTopic, opts, memory };
-}
-
-/** Waits until the broker acknowledged the request subscription (SUBACK). */
-async function subscribed(conn: MqttConnection): Promise<void> {
-  await waitFor(() => Object.keys(conn.client.messageIdToTopic).length === 0, 'the SUBACK');
 }
 
 async function watch(url: string, topics: string[], version: 4 | 5 = 5): Promise<Watcher> {
@@ -93,9 +91,9 @@ describe('request listener on Mosquitto (MQTT 5)', () => {
     expect(response.packet.retain).toBe(false);
   });
 
-  it('answers on the MQTT 5 Response Topic with the Correlation Data, and only there', async () => {
+  it('answers on the MQTT 5 Response Topic with the Correlation Data, and only there, never retained', async () => {
     const { root } = await bridge(echo([]));
-    const inbox = `clients/${randomUUID()}/inbox`;
+    const inbox = `${root}/clients/${randomUUID()}/inbox`;
     const client = await watch(broker.url, [`${root}/response/#`, inbox]);
     const correlationData = Buffer.from([0, 1, 2, 250, 255]);
 
@@ -114,21 +112,96 @@ describe('request listener on Mosquitto (MQTT 5)', () => {
     expect(client.seen.filter((s) => s.topic.startsWith(`${root}/response/`)).map((s) => s.topic)).toEqual([
       `${root}/response/devices/get`,
     ]);
+    expect(await retained(broker.url, inbox)).toBeNull();
   });
 
-  it('answers on the default topic when the Response Topic is a wildcard, and keeps running', async () => {
-    const { root, memory } = await bridge(echo([]));
-    const client = await watch(broker.url, [`${root}/response/#`]);
+  it('answers below a configured response topic prefix', async () => {
+    const conn = await connectMqtt(
+      {
+        url: broker.url,
+        clientId: `bridge-${randomUUID()}`,
+        rootTopic: uniqueRoot(),
+        subscriptions: [],
+      },
+      memoryLogger().log,
+    );
+    cleanups.push(() => conn.close());
+    const root = conn.rootTopic;
+    await conn.client.subscribeAsync(requestSubscription(root), { qos: 1 });
+    const prefix = `cloud-${randomUUID().slice(0, 8)}/answers/`;
+    const listener = startRequestListener(conn, echo([]), memoryLogger().log, {
+      maxPayloadBytes: MAX_PAYLOAD_BYTES,
+      responseTopics: responseTopicCheck({ rootTopic: root, allowedPrefixes: [prefix] }),
+    });
+    cleanups.push(() => listener.stop());
+    const client = await watch(broker.url, [`${prefix}#`]);
     await client.publish(`${root}/request/devices/list`, '{}', {
       qos: 1,
-      properties: { responseTopic: 'a/#' },
+      properties: { responseTopic: `${prefix}42` },
     });
-    await client.next(`${root}/response/devices/list`);
-    expect(
-      memory.lines().some((l) => l.msg === 'invalid Response Topic; answering on the default topic'),
-    ).toBe(true);
-    await client.publish(`${root}/request/devices/get`, '{}');
-    await client.next(`${root}/response/devices/get`);
+    expect(json((await client.next(`${prefix}42`)).text).route).toBe('devices/list');
+  });
+
+  it('refuses a Response Topic it must not publish to: the handler is told, the answer goes to the default topic', async () => {
+    const calls: Array<{ route: string; refusal: string | undefined }> = [];
+    const handler: RequestHandler = async (route, _payload, context) => {
+      calls.push({ route, refusal: context.refusal?.type });
+      return { ok: false, refused: context.refusal?.message, request_id: context.generatedRequestId };
+    };
+    const { root, memory } = await bridge(handler);
+    const otherGateway = `${root.slice(0, root.lastIndexOf('/'))}/gw-other`;
+    const refused = [
+      `${root}/bridge/state`,
+      `${root}/events/access_code.deleted`,
+      `${root}/access_codes/7f0c`,
+      `${root}/devices/d1`,
+      `${root}/response/devices/list`,
+      `${root}/request/access_codes/delete`, // the bridge would answer its own answer
+      `${otherGateway}/clients/x`,
+      `${otherGateway}/bridge/state`,
+      'zigbee2mqtt/bridge/request/permit_join',
+      '$SYS/broker/x',
+      'a/#',
+      'a/+/b',
+    ];
+    const client = await watch(broker.url, ['#']);
+    const correlationData = Buffer.from('c-1');
+    for (const topic of refused) {
+      await client.publish(`${root}/request/devices/list`, '{}', {
+        qos: 1,
+        properties: { responseTopic: topic, correlationData },
+      });
+    }
+    // Each answer is the refusal, on the default topic, with the Correlation Data.
+    await waitFor(
+      () => client.on(`${root}/response/devices/list`).length === refused.length,
+      'every refusal answered',
+    );
+    const answers = client.on(`${root}/response/devices/list`);
+    expect(answers.every((a) => a.packet.properties?.correlationData?.equals(correlationData))).toBe(true);
+    expect(answers.map((a) => json(a.text).refused)).toEqual(
+      refused.map(() =>
+        expect.stringMatching(/does not answer on the Response Topic .*The request was not run/),
+      ),
+    );
+    expect(calls.map((c) => c.refusal)).toEqual(refused.map(() => 'response_topic_not_allowed'));
+    // No answer went to a refused topic (the watcher sees every topic but $SYS): all it saw there
+    // is the bridge's own retained state (and the default topic's refusals, counted above).
+    const defaultTopic = `${root}/response/devices/list`;
+    const elsewhere = client.seen.filter((s) => refused.includes(s.topic) && s.topic !== defaultTopic);
+    expect(elsewhere.map((s) => [s.topic, s.text])).toEqual([[`${root}/bridge/state`, '{"state":"online"}']]);
+    // One warning for each topic; the same topic again is a debug line.
+    await client.publish(`${root}/request/devices/list`, '{}', {
+      qos: 1,
+      properties: { responseTopic: `${root}/bridge/state` },
+    });
+    await waitFor(
+      () => client.on(`${root}/response/devices/list`).length === refused.length + 1,
+      'the repeat answered',
+    );
+    const warnings = memory.lines().filter((l) => String(l.msg).startsWith('Response Topic refused;'));
+    expect(warnings.map((w) => w.response_topic)).toEqual(refused);
+    expect(memory.lines().filter((l) => l.msg === 'Response Topic refused again')).toHaveLength(1);
   });
 
   it('passes a 1 MiB payload to the handler as a Buffer and keeps running', async () => {
@@ -252,7 +325,13 @@ describe('request acknowledgement', () => {
     let conn: MqttConnection | undefined;
     await broker.restart(async () => {
       conn = await connectMqtt(
-        { url: broker.url, clientId, rootTopic, backoff: { base_ms: 20, max_ms: 100 } },
+        {
+          url: broker.url,
+          clientId,
+          rootTopic,
+          backoff: { base_ms: 20, max_ms: 100 },
+          subscriptions: [requestSubscription(rootTopic)],
+        },
         memoryLogger().log,
       );
       const listener = startRequestListener(conn, echo(calls), memory.log, {
@@ -261,13 +340,16 @@ describe('request acknowledgement', () => {
       cleanups.push(() => conn!.close());
       cleanups.push(() => listener.stop());
     });
-    await waitFor(() => conn!.connected, 'the connection once the broker is back');
-    await subscribed(conn!);
-    const client = await watch(broker.url, [`${rootTopic}/response/#`]);
+    // Online is said only once the request subscription is in place.
+    const client = await watch(broker.url, [`${rootTopic}/response/#`, `${rootTopic}/bridge/state`]);
+    await waitFor(
+      () => client.seen.some((m) => m.topic.endsWith('/bridge/state') && m.text.includes('"online"')),
+      'online once the broker is back',
+    );
     await client.publish(`${rootTopic}/request/devices/list`, '{}');
     await client.next(`${rootTopic}/response/devices/list`);
     expect(calls.map((c) => c.route)).toEqual(['devices/list']);
-    expect(memory.text()).not.toContain('could not subscribe');
+    expect(memory.text()).not.toContain('refused our subscription');
   });
 
   it('does not run a request again when the broker redelivers it while it is being handled', async () => {

@@ -1,8 +1,9 @@
 // The lockwire link layer over any byte transport: one request outstanding, re-sends with the
 // same SEQ on silence, responses matched by SEQ (and by the TYPEs that can answer the request),
-// events ACKed and de-duplicated. A request that goes unanswered through its re-sends is followed
-// by a liveness check (the owner's GET_INFO) before the lock counts as unreachable: a lock that
-// can't answer one request (a frame too long to send, a TYPE its firmware ignores) still answers.
+// events handled first and ACKed after, de-duplicated. A request that goes unanswered through its
+// re-sends is followed by a liveness check (the owner's GET_INFO) before the lock counts as
+// unreachable: a lock that can't answer one request (a frame too long to send, a TYPE its firmware
+// ignores) still answers.
 // It knows nothing of ports: the owner hands it a `send` while the port is open and takes it away
 // when it closes, so nothing is ever queued for a closed port.
 import { EventEmitter } from 'node:events';
@@ -37,10 +38,18 @@ export interface LinkOptions {
    * the lock is unreachable at once.
    */
   liveness?: Request;
+  /**
+   * Whether the owner can take this event now; when not, it is neither handled nor ACKed and the
+   * lock sends it again (a keypad use reported before the lock was adopted after a restart).
+   */
+  acceptEvent?: (event: LockEvent) => boolean;
 }
 
 export interface LinkEvents {
+  /** A listener must record the event before it returns: the ACK goes out after. */
   event: [LockEvent];
+  /** An 'event' listener threw: the event was not ACKed, and the lock will send it again. */
+  event_failed: [LockEvent, Error];
   /** A request and then the liveness check went unanswered: the lock counts as unreachable. */
   unreachable: [];
   /** A request went unanswered through every re-send, but the lock answered the liveness check. */
@@ -78,6 +87,7 @@ export class Link extends EventEmitter<LinkEvents> {
   private readonly timeoutMs: number;
   private readonly maxResends: number;
   private readonly liveness: Request | null;
+  private readonly acceptEvent: (event: LockEvent) => boolean;
   private send: Send | null = null;
   // A random first SEQ: a restarted host must not repeat the SEQ and body the lock last saw,
   // or the lock would answer from memory instead of acting.
@@ -91,6 +101,7 @@ export class Link extends EventEmitter<LinkEvents> {
     this.timeoutMs = options.response_timeout_ms;
     this.maxResends = options.max_resends ?? 3;
     this.liveness = options.liveness ?? null;
+    this.acceptEvent = options.acceptEvent ?? (() => true);
   }
 
   /** The port opened: bytes can go out. */
@@ -192,14 +203,33 @@ export class Link extends EventEmitter<LinkEvents> {
     this.next();
   }
 
+  /**
+   * Handled first, then ACKed: the 'event' listeners record the event before they return, so a
+   * crash before the ACK leaves the event with the lock, which sends it again. A listener that
+   * throws (the store could not write it) leaves it un-ACKed too: the lock re-sends it (every
+   * 1 s, 5 times) and it is handled then.
+   */
   private receiveEvent(frame: Frame): void {
     const event = decodeEvent(frame.type, frame.payload);
     if (event === null) return; // a frame we can't read is dropped, and never answered
-    this.send?.(encodeFrame({ seq: frame.seq, type: Type.ACK, payload: Buffer.alloc(0) }));
     // The lock re-sends an event whose ACK it missed: ACKed again, handled once.
-    if (this.lastEvent !== null && sameFrame(this.lastEvent, frame)) return;
+    if (this.lastEvent !== null && sameFrame(this.lastEvent, frame)) {
+      this.acknowledge(frame);
+      return;
+    }
+    if (!this.acceptEvent(event)) return;
+    try {
+      this.emit('event', event);
+    } catch (error) {
+      this.emit('event_failed', event, error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
     this.lastEvent = frame;
-    this.emit('event', event);
+    this.acknowledge(frame);
+  }
+
+  private acknowledge(event: Frame): void {
+    this.send?.(encodeFrame({ seq: event.seq, type: Type.ACK, payload: Buffer.alloc(0) }));
   }
 
   private failAll(error: LinkError): void {

@@ -7,7 +7,9 @@ import type { EmbeddedBroker } from './embedded-broker.ts';
 import { HomeAssistant, type HomeAssistantOptions } from './homeassistant/home-assistant.ts';
 import { type OutboxPublisher, startOutboxPublisher } from './outbox-publisher.ts';
 import type { Outbox } from './ports.ts';
-import { type RequestListener, startRequestListener } from './request-listener.ts';
+import { type RequestListener, requestSubscription, startRequestListener } from './request-listener.ts';
+import { baseTopicOf, responseTopicCheck } from './response-topics.ts';
+import { type RetainedRepublisher, startRetainedRepublisher } from './retained-republisher.ts';
 import { eventMessage, retainedMessage } from './topics.ts';
 
 export interface MqttTransportOptions {
@@ -24,6 +26,8 @@ export interface MqttTransportOptions {
   rootTopic: string;
   includeCodes: boolean;
   maxPayloadBytes: number;
+  /** Where MQTT 5 Response Topics may point besides `<root>/clients/` (mqtt.response_topic_prefixes). */
+  responseTopicPrefixes?: readonly string[];
   backoff?: BackoffPolicy;
   /** Home Assistant MQTT discovery; absent: off. */
   homeAssistant?: HomeAssistantOptions;
@@ -40,6 +44,7 @@ export class MqttTransport implements Transport {
   private connection: MqttConnection | null = null;
   private listener: RequestListener | null = null;
   private publishers: OutboxPublisher[] = [];
+  private republisher: RetainedRepublisher | null = null;
   private homeAssistant: HomeAssistant | null = null;
   private broker: EmbeddedBroker | null = null;
 
@@ -55,6 +60,12 @@ export class MqttTransport implements Transport {
       this.broker = await startEmbeddedBroker({ port: options.embeddedPort }, log);
       url = this.broker.url;
     }
+    // Created before connecting: its subscriptions are in place before the bridge says online.
+    let api = ctx.api;
+    if (options.homeAssistant) {
+      this.homeAssistant = new HomeAssistant(options.homeAssistant, options.rootTopic, ctx.log);
+      api = this.homeAssistant.observe(api);
+    }
     const connection = await connectMqtt(
       {
         url,
@@ -66,20 +77,33 @@ export class MqttTransport implements Transport {
         key: options.key,
         rootTopic: options.rootTopic,
         backoff: options.backoff,
+        subscriptions: [
+          requestSubscription(options.rootTopic),
+          ...(this.homeAssistant?.subscriptions(options.rootTopic) ?? []),
+        ],
       },
       log,
     );
     this.connection = connection;
-    let api = ctx.api;
-    if (options.homeAssistant) {
-      this.homeAssistant = new HomeAssistant(options.homeAssistant, options.rootTopic, ctx.log);
-      api = this.homeAssistant.observe(api);
-    }
     this.publishers = [
       startOutboxPublisher(connection, this.retainedOutbox(ctx), log),
       startOutboxPublisher(connection, this.eventOutbox(ctx), log),
     ];
-    this.listener = startRequestListener(connection, api, log, { maxPayloadBytes: options.maxPayloadBytes });
+    this.republisher = startRetainedRepublisher(connection, ctx.retainedSnapshot, log, {
+      includeCodes: options.includeCodes,
+    });
+    this.listener = startRequestListener(connection, api, log, {
+      maxPayloadBytes: options.maxPayloadBytes,
+      responseTopics: responseTopicCheck({
+        rootTopic: options.rootTopic,
+        // Home Assistant's discovery topics are the bridge's too: no answer may go there.
+        ownPrefixes: [
+          `${baseTopicOf(options.rootTopic)}/`,
+          ...(options.homeAssistant ? [`${options.homeAssistant.discoveryPrefix}/`] : []),
+        ],
+        allowedPrefixes: options.responseTopicPrefixes ?? [],
+      }),
+    });
     await this.homeAssistant?.start(connection, api, ctx.events, ctx.codes);
     // Every topic of ours has its receiver: a message nobody claims (a former run's subscription) goes.
     connection.inbound.open();
@@ -95,6 +119,7 @@ export class MqttTransport implements Transport {
     // What the last commands changed (events, retained state) reaches the broker before goodbye.
     await Promise.all(this.publishers.map((publisher) => publisher.flush(FLUSH_MS)));
     for (const publisher of this.publishers.splice(0)) publisher.stop();
+    this.republisher?.stop();
     await this.connection?.close();
     await this.broker?.close();
     this.broker = null;

@@ -81,6 +81,17 @@ export function startOutboxPublisher(
         return;
       }
       acknowledge(message);
+      drainSoon();
+    });
+  };
+
+  // PUBACKs and commits come in bursts: one read of the outbox a turn serves all of them.
+  let drainScheduled = false;
+  const drainSoon = (): void => {
+    if (drainScheduled) return;
+    drainScheduled = true;
+    setImmediate(() => {
+      drainScheduled = false;
       drain();
       settleFlushes();
     });
@@ -112,7 +123,7 @@ export function startOutboxPublisher(
   };
 
   conn.on('connected', startOver);
-  const unsubscribe = outbox.onAppend(drain);
+  const unsubscribe = outbox.onAppend(drainSoon);
   startOver();
 
   return {

@@ -1,7 +1,7 @@
 // The MQTT topics of the contract (mqtt-api.md "Topics"), relative to `<base_topic>/<gateway_id>`,
 // and what goes on them: the bridge's neutral records named and shaped for MQTT.
 import type { EventRecord } from '../../store/events.ts';
-import type { RetainedRecord } from '../../store/retained-outbox.ts';
+import type { RetainedRecord, RetainedState } from '../../store/retained-outbox.ts';
 import type { OutboxMessage } from './ports.ts';
 
 export const eventMessage = (record: EventRecord): OutboxMessage => ({
@@ -22,10 +22,18 @@ const RETAINED_TOPIC = {
  * PIN unless mqtt.include_codes says otherwise.
  */
 export function retainedMessage(record: RetainedRecord, includeCodes: boolean): OutboxMessage {
-  let payload = record.body ?? '';
-  if (record.kind === 'access_code' && record.body !== null && !includeCodes) {
-    const { code: _code, ...rest } = JSON.parse(record.body) as Record<string, unknown>;
+  return { id: record.seq, ...retainedPublication(record, includeCodes), retain: true };
+}
+
+/** The topic and payload of an object's retained state (from the outbox, or published again). */
+export function retainedPublication(
+  state: RetainedState,
+  includeCodes: boolean,
+): { topic: string; payload: string } {
+  let payload = state.body ?? '';
+  if (state.kind === 'access_code' && state.body !== null && !includeCodes) {
+    const { code: _code, ...rest } = JSON.parse(state.body) as Record<string, unknown>;
     payload = JSON.stringify(rest);
   }
-  return { id: record.seq, topic: RETAINED_TOPIC[record.kind](record.id), payload, retain: true };
+  return { topic: RETAINED_TOPIC[state.kind](state.id), payload };
 }

@@ -5,14 +5,14 @@
 // (locks/lock_door, locks/unlock_door). What it shows comes from the records the transport
 // publishes anyway (devices, access codes), from the event log, read live, and for the code
 // counts and names from the store (CodeLookup): nothing is kept per code.
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { IPublishPacket } from 'mqtt';
 import type { Logger } from 'pino';
 import type { RequestHandler } from '../../../api/request-handler.ts';
 import type { EventRecord, EventSource } from '../../../store/events.ts';
 import type { RetainedRecord } from '../../../store/retained-outbox.ts';
 import type { CodeLookup } from '../../transport.ts';
-import type { MqttConnection } from '../connection.ts';
+import type { MqttConnection, Subscription } from '../connection.ts';
 import {
   type DiscoveryTopics,
   hubDiscovery,
@@ -36,11 +36,10 @@ const EVENT_BATCH = 100;
 
 export class HomeAssistant {
   private readonly board: LockBoard;
-  /**
-   * A digest of the discovery payload last published per lock, so a change of name is published
-   * again (a digest, not the 1.5 KB payload: a thousand locks).
-   */
+  /** The discovery payload last published per lock, so a change of name is published again. */
   private readonly published = new Map<string, string>();
+  /** Each device record's discovery payload, made once: a lock's codes change far more often. */
+  private readonly discovery = new WeakMap<DeviceRecord, string>();
   /** The state last published per lock: a code record that changed no count publishes nothing. */
   private readonly publishedState = new Map<string, string>();
   /** Locks removed while the broker was away: their entities are removed once it is back. */
@@ -116,6 +115,19 @@ export class HomeAssistant {
     }
   }
 
+  /**
+   * What the connection keeps subscribed for Home Assistant, before it says online. QoS 0 on
+   * purpose: a LOCK or UNLOCK sent while the bridge is down is not kept in its session and carried
+   * out late, when nobody expects the door to move. Retain As Published: a command published
+   * retained shows as such even when it arrives live, and is refused.
+   */
+  subscriptions(rootTopic: string): Subscription[] {
+    return [
+      { filter: `${this.options.discoveryPrefix}/status`, qos: 0, rap: true },
+      { filter: `${rootTopic}/ha/+/set`, qos: 0, rap: true },
+    ];
+  }
+
   async start(
     conn: MqttConnection,
     api: RequestHandler,
@@ -134,17 +146,6 @@ export class HomeAssistant {
       this.receive(packet, statusTopic).finally(handled);
     });
     this.closers.push(() => inbound.setReceiver(null));
-    // QoS 0 on purpose: a LOCK or UNLOCK sent while the bridge is down is not kept in its session
-    // and carried out late, when nobody expects the door to move. Retain As Published: a command
-    // published retained shows as such even when it arrives live, and is refused.
-    this.closers.push(
-      conn.onEveryConnect(() =>
-        conn.client.subscribe([statusTopic, conn.topic('ha/+/set')], { qos: 0, rap: true }, (error) => {
-          if (error && conn.connected)
-            this.log.error({ err: error.message }, 'could not subscribe to Home Assistant topics');
-        }),
-      ),
-    );
 
     this.eventsSeen = events.head();
     const readEvents = () => this.readEvents(events);
@@ -295,11 +296,14 @@ export class HomeAssistant {
     const device = this.board.device(deviceId);
     const state = this.board.state(deviceId);
     if (!device || !state) return;
-    const config = JSON.stringify(lockDiscovery(device, this.topics));
-    const digest = createHash('sha1').update(config).digest('base64');
-    if (always || this.published.get(deviceId) !== digest) {
+    let config = this.discovery.get(device);
+    if (config === undefined) {
+      config = JSON.stringify(lockDiscovery(device, this.topics));
+      this.discovery.set(device, config);
+    }
+    if (always || this.published.get(deviceId) !== config) {
       this.publishRetained(this.discoveryTopic(lockIdentifier(deviceId)), config);
-      this.published.set(deviceId, digest);
+      this.published.set(deviceId, config);
     }
     const text = JSON.stringify(state);
     if (always || this.publishedState.get(deviceId) !== text) {
