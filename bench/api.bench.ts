@@ -17,6 +17,7 @@ import { cpus } from 'node:os';
 import mqtt, { type MqttClient } from 'mqtt';
 import { startMosquitto } from '../test/helpers/mosquitto.ts';
 import { noDelay, type ParentMessage, type ServerMessage, type Usage } from './api-protocol.ts';
+import { nodeOptions } from './daemon.ts';
 
 type System = 'bridge' | 'floor';
 
@@ -43,8 +44,14 @@ class Server {
 
   static async start(system: System, brokerUrl: string): Promise<Server> {
     const profile = process.env.BENCH_PROF;
+    // Both servers get the V8 heap limits the systemd unit gives the daemon (nodeOptions).
     const child = fork(new URL('./api-server.ts', import.meta.url), [system, brokerUrl], {
-      execArgv: ['--import', 'tsx', ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])],
+      execArgv: [
+        ...nodeOptions().split(' ').filter(Boolean),
+        '--import',
+        'tsx',
+        ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
+      ],
     });
     const exited = once(child, 'exit').then(([code]) => {
       throw new Error(`the ${system} server exited (${code}) before it was ready`);
