@@ -5,7 +5,7 @@
 //   npm run bench:sweep
 // 10 locks × 100 codes and 1,000 locks × 100 codes, every 100th code time-bound with its window
 // ending in the minute swept (1 % of the codes: their locks clear them). The clock is moved a
-// minute on, then the sweep runs as node-cron would run it; the longest loop delay is read from
+// minute on, then the sweep runs as its minute timer runs it; the longest loop delay is read from
 // perf_hooks' monitorEventLoopDelay (1 ms resolution) from the sweep until every woken lock is done.
 // bridge/info's refresh (every 5 s) is timed too: it is the other periodic work of an idle hub.
 import { mkdtempSync, rmSync } from 'node:fs';

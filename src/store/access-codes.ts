@@ -284,9 +284,9 @@ export class AccessCodeRepository {
 
   save(code: ManagedCode): void {
     this.upsertStmt.run(toRow(code) as unknown as Record<string, string | number | null>);
-    const rows = this.cache.peek(code.device_id);
-    if (rows) {
-      rows.set(code.access_code_id, code);
+    // Through the cache, so a new code counts against its bound.
+    if (this.cache.peek(code.device_id)) {
+      this.cache.set(code.device_id, code.access_code_id, code);
       this.deviceOf.set(code.access_code_id, code.device_id);
     }
   }

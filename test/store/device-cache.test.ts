@@ -82,4 +82,31 @@ describe('DeviceCache', () => {
     expect(store.codes.get(ids[299]!)?.code).toBe(String(100000 + 299 * 50));
     store.close();
   });
+  it('counts the codes the repository adds to a cached lock against the bound', () => {
+    const store = Store.inMemory('gw');
+    const now = 1_000_000;
+    const [a, b, c] = ['A', 'B', 'C'].map(
+      (name) => store.devices.ensure(`sim:${name}`, 'simulated', name, now).device,
+    );
+    const cache = (store.codes as unknown as { cache: DeviceCache<string, unknown> }).cache;
+    store.codes.forDevice(a!.device_id);
+    store.codes.forDevice(b!.device_id);
+    // 10,001 codes created on A while it is cached: A alone is now past the 10,000-row budget.
+    store.tx.run(() => {
+      for (let n = 0; n <= 10_000; n++) {
+        store.codes.save(
+          newManagedCode({
+            access_code_id: `a-${n}`,
+            device_id: a!.device_id,
+            code: String(100000 + n),
+            created_at: now + n,
+          }),
+        );
+      }
+    });
+    expect(cache.peek(a!.device_id)?.size).toBe(10_001);
+    store.codes.forDevice(c!.device_id); // loading C finds the cache over budget: A, least recent, goes
+    expect(cache.peek(a!.device_id)).toBeUndefined();
+    expect(store.codes.forDevice(a!.device_id)).toHaveLength(10_001); // read again from SQLite
+  });
 });
