@@ -76,7 +76,7 @@ interface Scenario {
   operation: 'change' | 'create';
 }
 
-async function measure(s: Scenario, repeats = 7): Promise<{ cpu: number; wall: number }> {
+async function measure(s: Scenario, repeats = 41): Promise<{ cpu: number; wall: number }> {
   const parent = mkdtempSync(join(tmpdir(), 'lockbridge-bench-diff-'));
   const dataDir = join(parent, 'data');
   const driver = seedLocks({

@@ -253,8 +253,8 @@ export class AccessCodeRepository {
   }
 
   /** Every code of a device, tombstones included, oldest first: what the reconciler works from. */
-  forDevice(deviceId: string): ManagedCode[] {
-    return [...this.cache.rows(deviceId).values()];
+  forDevice(deviceId: string): readonly ManagedCode[] {
+    return this.cache.list(deviceId);
   }
 
   liveForDevice(deviceId: string): ManagedCode[] {

@@ -14,6 +14,8 @@ export const DEFAULT_MAX_ROWS = 10_000;
 
 export interface DeviceCacheOptions<K, V> {
   maxRows?: number;
+  /** The order of `list` (default: the order loaded, then added). */
+  order?: (a: V, b: V) => number;
   /** Told of a device's rows when they are forgotten (to forget what the repository keyed on them). */
   onEvict?: (deviceId: string, rows: Map<K, V>) => void;
 }
@@ -25,6 +27,9 @@ export class DeviceCache<K, V> {
   private weight = 0;
   private readonly maxRows: number;
   private readonly onEvict: ((deviceId: string, rows: Map<K, V>) => void) | undefined;
+  private readonly order: ((a: V, b: V) => number) | undefined;
+  /** Each device's rows as a list, made on demand and dropped at its next change. */
+  private readonly lists = new Map<string, readonly V[]>();
 
   constructor(
     private readonly load: (deviceId: string) => Iterable<[K, V]>,
@@ -32,6 +37,7 @@ export class DeviceCache<K, V> {
   ) {
     this.maxRows = options.maxRows ?? DEFAULT_MAX_ROWS;
     this.onEvict = options.onEvict;
+    this.order = options.order;
   }
 
   /** Every row of the device, in the order loaded then added (read-only: change rows through set and delete). */
@@ -50,6 +56,22 @@ export class DeviceCache<K, V> {
     return rows;
   }
 
+  /**
+   * Every row of the device as an array, shared (read-only): the reconciler asks for a lock's rows
+   * at every step, and copying (or sorting) a thousand rows each time made a step cost grow with
+   * the lock. Made again only after the device's rows changed.
+   */
+  list(deviceId: string): readonly V[] {
+    const rows = this.rows(deviceId);
+    let list = this.lists.get(deviceId);
+    if (!list) {
+      const values = [...rows.values()];
+      list = this.order ? values.sort(this.order) : values;
+      this.lists.set(deviceId, list);
+    }
+    return list;
+  }
+
   /** The cached rows of a device, or undefined when not loaded (the caller asks SQLite). */
   peek(deviceId: string): Map<K, V> | undefined {
     return this.byDevice.get(deviceId);
@@ -60,10 +82,12 @@ export class DeviceCache<K, V> {
     if (!rows) return;
     if (!rows.has(key)) this.weight++;
     rows.set(key, value);
+    this.lists.delete(deviceId);
   }
 
   delete(deviceId: string, key: K): void {
     if (this.byDevice.get(deviceId)?.delete(key)) this.weight--;
+    this.lists.delete(deviceId);
   }
 
   /** The device has no rows now (it stays cached, empty). */
@@ -72,10 +96,12 @@ export class DeviceCache<K, V> {
     if (!rows) return;
     this.weight -= rows.size;
     rows.clear();
+    this.lists.delete(deviceId);
   }
 
   clear(): void {
     this.byDevice.clear();
+    this.lists.clear();
     this.weight = 0;
   }
 
@@ -89,6 +115,7 @@ export class DeviceCache<K, V> {
       if (this.weight <= this.maxRows) return;
       if (deviceId === keep) continue;
       this.byDevice.delete(deviceId);
+      this.lists.delete(deviceId);
       this.weight -= rows.size + 1;
       this.onEvict?.(deviceId, rows);
     }

@@ -86,18 +86,20 @@ export class SlotRepository {
     );
     this.deleteStmt = db.prepare('DELETE FROM slots WHERE device_id = ? AND slot = ?');
     this.deleteAllStmt = db.prepare('DELETE FROM slots WHERE device_id = ?');
-    this.cache = new DeviceCache((deviceId) =>
-      (this.forDeviceStmt.all(deviceId) as unknown as SlotValues[]).map((values) => [
-        values[0],
-        fromValues(values),
-      ]),
+    this.cache = new DeviceCache(
+      (deviceId) =>
+        (this.forDeviceStmt.all(deviceId) as unknown as SlotValues[]).map((values) => [
+          values[0],
+          fromValues(values),
+        ]),
+      { order: (a, b) => a.slot - b.slot },
     );
     tx.onRollback(() => this.cache.clear());
   }
 
   /** The slots the bridge knows something of, in slot order. */
-  forDevice(deviceId: string): ObservedSlot[] {
-    return [...this.cache.rows(deviceId).values()].sort((a, b) => a.slot - b.slot);
+  forDevice(deviceId: string): readonly ObservedSlot[] {
+    return this.cache.list(deviceId);
   }
 
   /** The device's slots by number (shared, read-only): what is taken, without a copy. */

@@ -109,4 +109,25 @@ describe('DeviceCache', () => {
     expect(cache.peek(a!.device_id)).toBeUndefined();
     expect(store.codes.forDevice(a!.device_id)).toHaveLength(10_001); // read again from SQLite
   });
+  it('hands out one list a device until its rows change, in the order asked for', () => {
+    const cache = new DeviceCache<number, { n: number }>(
+      () => [
+        [3, { n: 3 }],
+        [1, { n: 1 }],
+      ],
+      { order: (a, b) => a.n - b.n },
+    );
+    const first = cache.list('a');
+    expect(first.map((r) => r.n)).toEqual([1, 3]);
+    expect(cache.list('a')).toBe(first); // no copy, no sort, while nothing changed
+    cache.set('a', 2, { n: 2 });
+    expect(cache.list('a').map((r) => r.n)).toEqual([1, 2, 3]);
+    expect(first.map((r) => r.n)).toEqual([1, 3]); // a list handed out is never changed under its holder
+    cache.delete('a', 1);
+    expect(cache.list('a').map((r) => r.n)).toEqual([2, 3]);
+    cache.empty('a');
+    expect(cache.list('a')).toEqual([]);
+    cache.clear(); // a rollback: loaded again from the source
+    expect(cache.list('a').map((r) => r.n)).toEqual([1, 3]);
+  });
 });
