@@ -15,6 +15,8 @@ export interface Usage {
   fsyncs: number;
   /** Codes created and not yet set on their lock (the floor has no locks: 0). */
   unsettled: number;
+  /** Events in the log not yet delivered to every consumer (the floor has none: 0). */
+  undelivered: number;
 }
 
 export type ParentMessage = { type: 'usage' } | { type: 'stop' };

@@ -61,7 +61,8 @@ async function startBridge(url: string): Promise<Running> {
         (n, [status, count]) => n + (status === 'set' ? 0 : count),
         0,
       );
-      return { ...h.bridge.store.tx.counts(), unsettled };
+      const undelivered = h.bridge.store.events.backlogs().reduce((n, b) => n + b.undelivered, 0);
+      return { ...h.bridge.store.tx.counts(), unsettled, undelivered };
     },
   };
 }
@@ -105,6 +106,6 @@ async function startFloor(url: string): Promise<Running> {
       db.close();
       rmSync(dir, { recursive: true, force: true });
     },
-    counts: () => ({ commits, fsyncs: commits, unsettled: 0 }),
+    counts: () => ({ commits, fsyncs: commits, unsettled: 0, undelivered: 0 }),
   };
 }

@@ -148,12 +148,14 @@ interface RowResult {
   p50: number;
   p99: number;
   /** The server's CPU time, commits and fsyncs per request, from the row's start until its locks caught up. */
-  perRequest: Omit<Usage, 'unsettled'>;
+  perRequest: Omit<Usage, 'unsettled' | 'undelivered'>;
   /** From the row's last answer until every code it created was set on its lock. */
   catchUpMs: number;
+  /** From the row's last answer until every event was delivered to every consumer (MQTT, Home Assistant). */
+  eventsOutMs: number;
 }
 
-type Measured = Omit<RowResult, 'perRequest' | 'catchUpMs'>;
+type Measured = Omit<RowResult, 'perRequest' | 'catchUpMs' | 'eventsOutMs'>;
 
 async function closedLoop(r: Requester): Promise<Measured> {
   const latencies: number[] = [];
@@ -241,11 +243,20 @@ const ROWS: Row[] = [
   { name: 'offered 500/s', run: (r) => openLoop(r, 500), warmup: 200, goal: keepsUp(500) },
 ];
 
-/** Waits until every code created so far is set on its lock. */
-async function settled(server: Server): Promise<Usage> {
+/**
+ * Waits until every code created so far is set on its lock and every event is delivered to every
+ * consumer; says how long each took (polled every 250 ms).
+ */
+async function settled(server: Server): Promise<{ usage: Usage; locksMs: number; eventsMs: number }> {
+  const start = performance.now();
+  let locksMs = -1;
+  let eventsMs = -1;
   for (;;) {
     const usage = await server.usage();
-    if (usage.unsettled === 0) return usage;
+    const since = performance.now() - start;
+    if (locksMs < 0 && usage.unsettled === 0) locksMs = since;
+    if (eventsMs < 0 && usage.undelivered === 0) eventsMs = since;
+    if (locksMs >= 0 && eventsMs >= 0) return { usage, locksMs, eventsMs };
     await sleep(250);
   }
 }
@@ -260,15 +271,14 @@ async function measure(system: System, row: Row, brokerUrl: string): Promise<Row
     await settled(server);
     const before = await server.usage();
     const result = await row.run(requester);
-    const ended = performance.now();
-    const after = await settled(server);
-    const catchUpMs = performance.now() - ended;
+    const { usage: after, locksMs, eventsMs } = await settled(server);
     if (requester.errors > 0) throw new Error(`${system}: ${requester.errors} error answers`);
     const per = (key: keyof Usage) => (after[key] - before[key]) / result.requests;
     return {
       ...result,
       perRequest: { cpuMs: per('cpuMs'), commits: per('commits'), fsyncs: per('fsyncs') },
-      catchUpMs,
+      catchUpMs: locksMs,
+      eventsOutMs: eventsMs,
     };
   } finally {
     await requester.close();
@@ -304,6 +314,7 @@ try {
       'bridge commits/req': fixed(bridge.perRequest.commits, 2),
       'bridge fsyncs/req': fixed(bridge.perRequest.fsyncs, 2),
       'locks in step after (ms)': Math.round(bridge.catchUpMs),
+      'events out after (ms)': Math.round(bridge.eventsOutMs),
     });
   }
 } finally {
@@ -315,6 +326,7 @@ console.log(
 );
 console.table(answers);
 console.log(
-  'What each request cost, from the row until every code it created was set on its lock (the floor has no locks):',
+  'What each request cost, from the row until every code it created was set on its lock and every event ' +
+    'was out (the floor has no locks and no events; "after" is polled every 250 ms):',
 );
 console.table(costs);
