@@ -37,6 +37,8 @@ export class LockModel {
   /** Successful host clears. */
   clearCount = 0;
   private readonly slots: ModelSlot[];
+  /** Which slot holds each PIN: a real lock's firmware checks duplicates on its own CPU, not the hub's. */
+  private readonly slotOf = new Map<string, number>();
 
   constructor(options: LockModelOptions) {
     if (!Number.isInteger(options.slots) || options.slots < 1) {
@@ -62,14 +64,14 @@ export class LockModel {
     if (holder !== null && holder !== slot) {
       throw new DriverError('duplicate_code', `the code is already in slot ${holder}`, holder);
     }
-    this.slots[slot - 1] = { state: 'enabled', code, origin, schedule };
+    this.place(slot, { state: 'enabled', code, origin, schedule });
     if (origin === 'host') this.writeCount++;
   }
 
   /** Idempotent: clearing an empty slot succeeds, as a retried clear must. */
   clear(slot: number, origin: SlotOrigin = 'host'): void {
     this.checkSlot(slot);
-    this.slots[slot - 1] = emptySlot();
+    this.place(slot, emptySlot());
     if (origin === 'host') this.clearCount++;
   }
 
@@ -78,7 +80,7 @@ export class LockModel {
     this.checkSlot(slot);
     const current = this.slots[slot - 1]!;
     if (current.state === 'empty') throw new DriverError('bad_slot', `slot ${slot} is empty`);
-    this.slots[slot - 1] = { ...current, state: enabled ? 'enabled' : 'disabled' };
+    this.place(slot, { ...current, state: enabled ? 'enabled' : 'disabled' });
   }
 
   slot(slot: number): ModelSlot {
@@ -117,8 +119,7 @@ export class LockModel {
   }
 
   slotWithCode(code: string): number | null {
-    const index = this.slots.findIndex((s) => s.state !== 'empty' && s.code === code);
-    return index === -1 ? null : index + 1;
+    return this.slotOf.get(code) ?? null;
   }
 
   /** Someone types a PIN at `now` (epoch ms); null means no slot holds it. */
@@ -142,13 +143,24 @@ export class LockModel {
   restore(entries: ReadonlyArray<readonly [number, ModelSlot]>): void {
     for (const [slot, contents] of entries) {
       this.checkSlot(slot);
-      this.slots[slot - 1] = { ...contents };
+      this.place(slot, { ...contents });
     }
   }
 
   /** Every slot empty; the counters stay, they count what the host did. */
   factoryReset(): void {
     for (let i = 0; i < this.slots.length; i++) this.slots[i] = emptySlot();
+    this.slotOf.clear();
+  }
+
+  /** The one way a slot changes: keeps slotOf in step. */
+  private place(slot: number, contents: ModelSlot): void {
+    const before = this.slots[slot - 1]!;
+    if (before.code !== null && this.slotOf.get(before.code) === slot) this.slotOf.delete(before.code);
+    this.slots[slot - 1] = contents;
+    if (contents.state !== 'empty' && contents.code !== null && !this.slotOf.has(contents.code)) {
+      this.slotOf.set(contents.code, slot);
+    }
   }
 
   private checkSlot(slot: number): void {

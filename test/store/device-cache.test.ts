@@ -1,7 +1,7 @@
 // The per-device row cache under the codes and slots repositories is bounded: memory does not grow
 // with the store, and a device it forgot is read from SQLite again, unchanged.
 import { describe, expect, it } from 'vitest';
-import { newManagedCode } from '../../src/core/access-code.ts';
+import { type ManagedCode, newManagedCode } from '../../src/core/access-code.ts';
 import { DeviceCache } from '../../src/store/device-cache.ts';
 import { Store } from '../../src/store/store.ts';
 
@@ -129,5 +129,41 @@ describe('DeviceCache', () => {
     expect(cache.list('a')).toEqual([]);
     cache.clear(); // a rollback: loaded again from the source
     expect(cache.list('a').map((r) => r.n)).toEqual([1, 3]);
+  });
+  it("counts a cached lock's codes for Home Assistant as SQLite counts them", () => {
+    const store = Store.inMemory('gw');
+    const now = 1_000_000;
+    const { device } = store.devices.ensure('sim:L', 'simulated', 'L', now);
+    const error = { error_code: 'failed_to_set_on_device', message: 'no', created_at: 'x' } as const;
+    const variants: Array<Partial<ManagedCode>> = [
+      { status: 'set' },
+      { status: 'set' },
+      { status: 'setting' },
+      { status: 'removing' },
+      { status: 'unknown' },
+      { status: 'unset' },
+      { status: 'setting', errors: [error] },
+      { status: 'set', deleted_at: now },
+    ];
+    store.tx.run(() => {
+      variants.forEach((variant, n) =>
+        store.codes.save({
+          ...newManagedCode({
+            access_code_id: `c-${n}`,
+            device_id: device.device_id,
+            code: String(100000 + n),
+            created_at: now + n,
+          }),
+          ...variant,
+        }),
+      );
+    });
+    const cache = (store.codes as unknown as { cache: DeviceCache<string, unknown> }).cache;
+    cache.clear();
+    const fromSqlite = store.codes.countsOf(device.device_id);
+    expect(fromSqlite).toEqual({ set: 2, pending: 3, failed: 1 });
+    store.codes.forDevice(device.device_id); // now cached
+    expect(cache.peek(device.device_id)).toBeDefined();
+    expect(store.codes.countsOf(device.device_id)).toEqual(fromSqlite);
   });
 });
