@@ -14,9 +14,9 @@ import { applyOperation, diffLock } from '../src/core/diff.ts';
 import type { DesiredCode, ObservedSlot } from '../src/core/slot.ts';
 import { eventually } from '../test/helpers/api-client.ts';
 import { Harness } from '../test/helpers/bridge-harness.ts';
+import { median, timeRuns } from './measure.ts';
 import { pinOf, seedLocks } from './seed.ts';
 
-const median = (samples: number[]) => [...samples].sort((a, b) => a - b)[Math.floor(samples.length / 2)]!;
 const cpuMs = () => {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1000;
@@ -32,15 +32,6 @@ const desired: DesiredCode[][] = Array.from({ length: LOCKS }, (_, l) =>
     schedule: null,
   })),
 );
-const timeRuns = (run: () => void, runs = 5) => {
-  const samples: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = process.hrtime.bigint();
-    run();
-    samples.push(Number(process.hrtime.bigint() - start) / 1e6);
-  }
-  return median(samples);
-};
 let synced: ObservedSlot[][] = [];
 const fullMs = timeRuns(() => {
   synced = desired.map((want) =>
@@ -49,10 +40,10 @@ const fullMs = timeRuns(() => {
       [] as ObservedSlot[],
     ),
   );
-});
+}, 5);
 const inSyncMs = timeRuns(() => {
   for (let l = 0; l < LOCKS; l++) diffLock({ slotCount: SLOTS, desired: desired[l]!, observed: synced[l]! });
-});
+}, 5);
 const pure = [
   {
     scenario: `full sync, ${LOCKS} locks × ${SLOTS} slots`,

@@ -18,6 +18,7 @@ import { Store } from '../src/store/store.ts';
 import { eventually } from '../test/helpers/api-client.ts';
 import { type Broker, startMosquitto } from '../test/helpers/mosquitto.ts';
 import { build, type Memory, nodeOptions, startProductionDaemon } from './daemon.ts';
+import { median } from './measure.ts';
 import { seedLocks } from './seed.ts';
 
 const RUNS = Number(process.env.FOOTPRINT_RUNS ?? 2);
@@ -25,7 +26,6 @@ const LATENCY_MS = 20;
 const CONCURRENCY = 8;
 const SETTLE_MS = 5000;
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mib = (m: number) => Number(m.toFixed(1));
 const ratio = (value: number, goal: number) => Number((value / goal).toFixed(2));

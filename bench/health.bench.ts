@@ -11,26 +11,14 @@ import { storeInfo } from '../src/app/bridge-info.ts';
 import { backupStore } from '../src/app/store-backup.ts';
 import { newManagedCode } from '../src/core/access-code.ts';
 import { Store } from '../src/store/store.ts';
+import { timeRuns } from './measure.ts';
 
 const LOCKS = 1000;
 const CODES = 30;
 const EVENTS = 100_000;
 const RUNS = 7;
 
-function median(samples: number[]): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
-function timeIt(run: () => void, runs = RUNS): number {
-  const samples: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = process.hrtime.bigint();
-    run();
-    samples.push(Number(process.hrtime.bigint() - start) / 1e6);
-  }
-  return median(samples);
-}
+const timeIt = (run: () => void, runs = RUNS): number => timeRuns(run, runs);
 
 const dir = mkdtempSync(join(tmpdir(), 'lockbridge-bench-health-'));
 const store = Store.open(join(dir, 'data'), 'bench');

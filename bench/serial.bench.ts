@@ -12,13 +12,11 @@ import { SerialDriver } from '../drivers/serial/serial-driver.ts';
 import type { SerialLock } from '../drivers/serial/serial-lock.ts';
 import { LockSimulator } from '../drivers/serial/simulator/lock-simulator.ts';
 import { PtyPair } from '../drivers/serial/simulator/pty-pair.ts';
+import { median } from './measure.ts';
 
 const SLOTS = 250;
 const ROUND_TRIPS = 2000;
 const RUNS = 5;
-
-const median = (samples: number[]): number =>
-  [...samples].sort((a, b) => a - b)[Math.floor(samples.length / 2)]!;
 
 async function timed(runs: number, run: () => Promise<void>): Promise<number> {
   const samples: number[] = [];

@@ -146,7 +146,7 @@ describe('DeviceCache', () => {
       { status: 'set', deleted_at: now },
     ];
     store.tx.run(() => {
-      variants.forEach((variant, n) =>
+      for (const [n, variant] of variants.entries()) {
         store.codes.save({
           ...newManagedCode({
             access_code_id: `c-${n}`,
@@ -155,8 +155,8 @@ describe('DeviceCache', () => {
             created_at: now + n,
           }),
           ...variant,
-        }),
-      );
+        });
+      }
     });
     const cache = (store.codes as unknown as { cache: DeviceCache<string, unknown> }).cache;
     cache.clear();
