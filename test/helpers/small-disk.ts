@@ -59,13 +59,21 @@ export function smallDisk(size = '8m'): SmallDisk {
     },
     readOnly(on: boolean) {
       // A file a process that just stopped had open for writing may take a moment to be let go
-      // (mount says "busy" until then).
+      // (mount says "busy" until then; on a loaded machine, seconds).
       for (let attempt = 1; ; attempt++) {
         try {
           execFileSync('mount', ['-o', `remount,${on ? 'ro' : 'rw'}`, dir], { stdio: 'pipe' });
           return;
         } catch (error) {
-          if (attempt >= 30) throw error;
+          if (attempt >= 150) {
+            let holders = '';
+            try {
+              holders = execFileSync('fuser', ['-vm', dir], { encoding: 'utf8', stdio: 'pipe' });
+            } catch (fuser) {
+              holders = String((fuser as { stderr?: unknown }).stderr ?? fuser);
+            }
+            throw new Error(`${(error as Error).message}\nwho holds it:\n${holders}`);
+          }
           Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
         }
       }
