@@ -12,6 +12,7 @@ import {
   type LockHandle,
   type SlotReading,
 } from '../../../drivers/driver.ts';
+import type { LockModel } from '../../../drivers/simulated/lock-model.ts';
 import type { TimeWindow } from '../../../src/core/access-code.ts';
 import { next, record, until } from '../serial/harness.ts';
 
@@ -22,6 +23,41 @@ export interface SubjectVariant {
 }
 
 /** One lock handle, online, and a backdoor into the (simulated) lock it reaches. */
+/** A lock whose memory is a LockModel (the simulated lock, the lockwire simulator), with its keypad. */
+export interface ModelBackedLock {
+  model: LockModel;
+  keypadProgram(slot: number, code: string | null): void;
+  enterCode(code: string): void;
+}
+
+/** What a subject backed by a LockModel says alike, whatever carries its commands. */
+export function modelBacked(
+  lock: LockHandle,
+  backdoor: ModelBackedLock,
+): Pick<
+  ContractSubject,
+  | 'lock'
+  | 'slotCount'
+  | 'canReadCodes'
+  | 'nativeScheduling'
+  | 'knows'
+  | 'storedCode'
+  | 'keypadProgram'
+  | 'enterCode'
+> {
+  const o = backdoor.model.options;
+  return {
+    lock,
+    slotCount: o.slots,
+    canReadCodes: o.can_read_codes,
+    nativeScheduling: o.supports_native_scheduling,
+    knows: { origin: true, duplicateSlot: true },
+    storedCode: (slot) => backdoor.model.codeIn(slot),
+    keypadProgram: (slot, code) => backdoor.keypadProgram(slot, code),
+    enterCode: (code) => backdoor.enterCode(code),
+  };
+}
+
 export interface ContractSubject {
   /** Announced and online (the factory waited for 'online'). */
   lock: LockHandle;

@@ -6,6 +6,7 @@ import { Bench, FAST, lockOptions, until } from '../serial/harness.ts';
 import {
   type ContractSubject,
   describeLockHandleContract,
+  modelBacked,
   type SubjectVariant,
 } from './lock-handle-contract.ts';
 
@@ -23,16 +24,8 @@ async function serialSubject(variant: SubjectVariant = {}): Promise<ContractSubj
     );
     await until(() => announced[0]?.online === true, 'the lock online');
     const lock = announced[0]!;
-    const o = sim.model.options;
     return {
-      lock,
-      slotCount: o.slots,
-      canReadCodes: o.can_read_codes,
-      nativeScheduling: o.supports_native_scheduling,
-      knows: { origin: true, duplicateSlot: true },
-      storedCode: (slot) => sim.model.codeIn(slot),
-      keypadProgram: (slot, code) => sim.keypadProgram(slot, code),
-      enterCode: (code) => sim.enterCode(code),
+      ...modelBacked(lock, sim),
       refuseNext: (kind) => sim.faults.refuse(kind),
       // Lockwire re-sends an unanswered request and the lock answers a re-send from memory, so one
       // lost response is no lost reply: the lock acts, then hears nothing more until the driver

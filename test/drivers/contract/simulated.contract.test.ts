@@ -5,6 +5,7 @@ import { SimulatedDriver } from '../../../drivers/simulated/simulated-driver.ts'
 import {
   type ContractSubject,
   describeLockHandleContract,
+  modelBacked,
   type SubjectVariant,
 } from './lock-handle-contract.ts';
 
@@ -27,16 +28,8 @@ async function simulatedSubject(variant: SubjectVariant = {}): Promise<ContractS
   const online = once(lock, 'online');
   await driver.start(() => undefined);
   await online;
-  const o = lock.model.options;
   return {
-    lock,
-    slotCount: o.slots,
-    canReadCodes: o.can_read_codes,
-    nativeScheduling: o.supports_native_scheduling,
-    knows: { origin: true, duplicateSlot: true },
-    storedCode: (slot) => lock.model.codeIn(slot),
-    keypadProgram: (slot, code) => lock.keypadProgram(slot, code),
-    enterCode: (code) => lock.enterCode(code),
+    ...modelBacked(lock, lock),
     refuseNext: (kind) => lock.refuseNext(kind),
     loseNextReply: () => lock.dropConfirmation(1),
     goSilent: () => lock.setOffline(true),
