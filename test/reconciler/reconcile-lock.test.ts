@@ -128,7 +128,7 @@ describe('reads before writes after a (re)connect', () => {
 
     // Offline and back, no reboot: nothing is read, the new code is written at once.
     lock.goOffline();
-    let from = lock.calls.length;
+    const from = lock.calls.length;
     const b = h.createCode(deviceId, '593027');
     lock.goOnline();
     await expectAndAnswer(lock, { kind: 'writeSlot', slot: 3 });
@@ -137,29 +137,24 @@ describe('reads before writes after a (re)connect', () => {
     expect(kinds(lock.calls.slice(from))).toEqual(['writeSlot']);
 
     // A fresh Reconciler (the bridge restarted): the known slots one by one, not a full read.
-    from = lock.calls.length;
+    /** After `cause`, the lock is asked for the slots it is known to hold, one by one, and nothing else. */
+    const readsKnownSlots = async (cause: () => unknown, what: string) => {
+      const since = lock.calls.length;
+      await cause();
+      await eventually(() => lock.calls.length - since >= 4, 2000, what);
+      await sleep(50);
+      expect(lock.calls.slice(since).map((c) => [c.kind, c.slot])).toEqual([
+        ['readSlot', 1],
+        ['readSlot', 2],
+        ['readSlot', 3],
+        ['readSlot', 5],
+      ]);
+    };
     lock.respondWith(() => 'ok');
-    await h.restartBridge();
-    await eventually(() => lock.calls.length - from >= 4, 2000, 'targeted reads');
-    await sleep(50);
-    expect(lock.calls.slice(from).map((c) => [c.kind, c.slot])).toEqual([
-      ['readSlot', 1],
-      ['readSlot', 2],
-      ['readSlot', 3],
-      ['readSlot', 5],
-    ]);
+    await readsKnownSlots(() => h.restartBridge(), 'targeted reads');
 
     // A reboot (no factory reset): the known slots again.
-    from = lock.calls.length;
-    lock.reboot(false);
-    await eventually(() => lock.calls.length - from >= 4, 2000, 'reads after reboot');
-    await sleep(50);
-    expect(lock.calls.slice(from).map((c) => [c.kind, c.slot])).toEqual([
-      ['readSlot', 1],
-      ['readSlot', 2],
-      ['readSlot', 3],
-      ['readSlot', 5],
-    ]);
+    await readsKnownSlots(() => lock.reboot(false), 'reads after reboot');
     expect([h.code(a)?.status, h.code(b)?.status]).toEqual(['set', 'set']);
   });
 
