@@ -68,7 +68,7 @@ export async function reconcileLock(ctx: ReconcileContext, lock: LockMemory): Pr
 
   if (lock.reads.pending) {
     lock.replan(); // what is read may change everything
-    const { operations } = diff(ctx, lock, handle, caps, codes, observed, suspended, null);
+    const { operations } = diff({ ctx, lock, handle, caps, codes, observed, suspended }, null);
     // A deleted or expired code must stop opening the door before anything else happens.
     const urgent = operations.find((op) => op.kind === 'clear' && op.access_code_id !== null && runnable(op));
     if (urgent) {
@@ -93,7 +93,7 @@ export async function reconcileLock(ctx: ReconcileContext, lock: LockMemory): Pr
     return afterRead(ctx, lock, handle);
   }
 
-  const op = plan(ctx, lock, handle, caps, codes, observed, suspended).find(runnable);
+  const op = plan({ ctx, lock, handle, caps, codes, observed, suspended }).find(runnable);
   if (!op) return { did: 'nothing', lookAt: lookAgain(ctx, lock, codes) };
   if (!known(lock, observed, op)) {
     // Never overwrite a slot the bridge has not seen since it started: read it first.
@@ -124,36 +124,32 @@ function afterRead(ctx: ReconcileContext, lock: LockMemory, handle: LockHandle):
   const suspended = new Set<string>();
   for (const code of codes) if (code.suspended) suspended.add(code.access_code_id);
   const now = ctx.now();
-  const waiting = plan(ctx, lock, handle, caps, codes, observed, suspended).some(
+  const waiting = plan({ ctx, lock, handle, caps, codes, observed, suspended }).some(
     (op) => !(op.kind === 'write' && suspended.has(op.access_code_id)) && lock.retries.due(retryKey(op), now),
   );
   return waiting ? more : { did: 'read', lookAt: lookAgain(ctx, lock, codes), settled: true };
 }
 
+/** What a step knows of its lock when it plans: the lock, its codes and slots as they stand. */
+interface LockAtHand {
+  ctx: ReconcileContext;
+  lock: LockMemory;
+  handle: LockHandle;
+  caps: LockCapabilities;
+  codes: readonly ManagedCode[];
+  observed: readonly ObservedSlot[];
+  /** The codes that stopped trying. */
+  suspended: ReadonlySet<string>;
+}
+
 /** The lock's plan: the operations still to do, diffed again when something touched its codes or slots. */
-function plan(
-  ctx: ReconcileContext,
-  lock: LockMemory,
-  handle: LockHandle,
-  caps: LockCapabilities,
-  codes: readonly ManagedCode[],
-  observed: readonly ObservedSlot[],
-  suspended: ReadonlySet<string>,
-): SlotOperation[] {
+function plan(at: LockAtHand): SlotOperation[] {
+  const { ctx, lock, codes, observed } = at;
   if (lock.plan !== null) return lock.plan;
   const touched = lock.touched;
   lock.touched = null;
   const some = touched === null ? null : subset(codes, observed, touched);
-  const planned = diff(
-    ctx,
-    lock,
-    handle,
-    caps,
-    some?.codes ?? codes,
-    some?.observed ?? observed,
-    suspended,
-    touched,
-  );
+  const planned = diff({ ...at, codes: some?.codes ?? codes, observed: some?.observed ?? observed }, touched);
   settleConfirmed(ctx, some?.codes ?? codes, planned.desired, some?.observed ?? observed);
   reportNoSpace(ctx, some?.codes ?? codes, planned.unplaced);
   lock.plan = inOrderAsked(planned.operations, some?.codes ?? codes);
@@ -197,16 +193,8 @@ function subset(
  * The lock's desired codes (as the lock will keep their schedules) against its observed slots;
  * `touched`: only those codes and their slots are passed, free slots are looked up among all.
  */
-function diff(
-  ctx: ReconcileContext,
-  lock: LockMemory,
-  handle: LockHandle,
-  caps: LockCapabilities,
-  codes: readonly ManagedCode[],
-  observed: readonly ObservedSlot[],
-  suspended: ReadonlySet<string>,
-  touched: ReadonlySet<string> | null,
-) {
+function diff(at: LockAtHand, touched: ReadonlySet<string> | null) {
+  const { ctx, lock, handle, caps, codes, observed, suspended } = at;
   let desired = desiredCodes(codes, ctx.now(), ctx.windowPolicy(), caps.supports_native_scheduling);
   if (suspended.size > 0) {
     // A suspended code that holds no slot waits for a change; it must not keep a free slot from others.
