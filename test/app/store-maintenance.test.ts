@@ -55,8 +55,8 @@ it('cuts the write-ahead log back after SQLite checkpoints it, without waiting f
     });
     sizes.push(wal());
   }
-  // Without journal_size_limit the file would only ever grow (SQLite reuses it from the start); with
-  // it, the file is cut back to 1 MiB each time a checkpoint emptied it.
+  // Without journal_size_limit the file would stay at its largest (SQLite reuses it from the start);
+  // with it, the file is cut back to 4 MiB each time a checkpoint emptied it.
   expect(Math.max(...sizes)).toBeGreaterThan(3 * MiB);
   const shrank = sizes.some((size, t) => t > 0 && size < sizes[t - 1]!);
   expect(shrank).toBe(true);
