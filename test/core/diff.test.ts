@@ -2,7 +2,7 @@
 // (a seeded generator: a failure names its seed, so it can be replayed).
 import { describe, expect, it } from 'vitest';
 import { applyOperation, diffLock } from '../../src/core/diff.ts';
-import type { DesiredCode, ObservedSlot, SlotOperation } from '../../src/core/slot.ts';
+import { type DesiredCode, emptySlot, type ObservedSlot, type SlotOperation } from '../../src/core/slot.ts';
 import { prng } from '../helpers/prng.ts';
 
 const desired = (id: string, code: string): DesiredCode => ({ access_code_id: id, code, schedule: null });
@@ -10,15 +10,7 @@ const desired = (id: string, code: string): DesiredCode => ({ access_code_id: id
 const held = (slot: number, owner: string, code: string, confirmed = true): ObservedSlot =>
   confirmed
     ? { slot, state: 'occupied', code, schedule: null, owner, unmanaged_id: null, pending: null }
-    : {
-        slot,
-        state: 'empty',
-        code: null,
-        schedule: null,
-        owner: null,
-        unmanaged_id: null,
-        pending: { owner, code, schedule: null },
-      };
+    : { ...emptySlot(slot), pending: { owner, code, schedule: null } };
 const unmanaged = (slot: number, id: string, code: string | null): ObservedSlot => ({
   slot,
   state: 'occupied',
