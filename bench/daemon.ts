@@ -1,5 +1,5 @@
 // The daemon on the production path, for benchmarks that measure a whole process: compiled with
-// `npm run build`, started as systemd starts it (`node dist/src/cli/main.js run --config FILE`,
+// `npm run build`, started as systemd starts it (`node dist/lockbridge.js run --config FILE`,
 // with the unit's NODE_OPTIONS), readiness from its READY=1 on a NOTIFY_SOCKET, and its memory
 // and CPU read from /proc.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -10,12 +10,12 @@ import { eventually } from '../test/helpers/api-client.ts';
 import { type NotifySocket, startNotifySocket } from '../test/helpers/notify-socket.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
-export const COMPILED_MAIN = join(ROOT, 'dist/src/cli/main.js');
+export const COMPILED_MAIN = join(ROOT, 'dist/lockbridge.js');
 const UNIT = join(ROOT, 'systemd/lockbridge.service');
 /** Clock ticks a second, for /proc/<pid>/stat (USER_HZ: 100 on every Linux the hub runs). */
 const CLOCK_TICKS = 100;
 
-/** `npm run build`: the compiled JavaScript the package ships. */
+/** `npm run build`: the bundled JavaScript the package ships. */
 export function build(): void {
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
 }

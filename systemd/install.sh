@@ -211,7 +211,7 @@ check_config() {
     "$RUN_NODE" "$main" check-config --config "$DESTDIR$CONFIG"
   fi
 }
-if ! check_config "$DESTDIR$APP.new/dist/src/cli/main.js"; then
+if ! check_config "$DESTDIR$APP.new/dist/lockbridge.js"; then
   rm -rf "$DESTDIR$APP.new"
   die "$CONFIG is not valid for lockbridge $VERSION (above); nothing was changed. Mend it and run this again."
 fi
@@ -225,9 +225,9 @@ if $upgrade && [ -f "$DESTDIR$DATA_DIR/lockbridge.db" ]; then
   backup="$DATA_DIR/backups/before-$VERSION-from-$previous.db"
   install -d -m 0700 -o "$LB_UID" -g "$LB_GID" "$DESTDIR$DATA_DIR/backups"
   if [ -z "$DESTDIR" ]; then
-    runuser -u "$USER_NAME" -- "$NODE" "$APP.new/dist/src/cli/main.js" backup --config "$CONFIG" "$backup"
+    runuser -u "$USER_NAME" -- "$NODE" "$APP.new/dist/lockbridge.js" backup --config "$CONFIG" "$backup"
   else
-    LOCKBRIDGE_DATA_DIR="$DESTDIR$DATA_DIR" "$RUN_NODE" "$DESTDIR$APP.new/dist/src/cli/main.js" backup \
+    LOCKBRIDGE_DATA_DIR="$DESTDIR$DATA_DIR" "$RUN_NODE" "$DESTDIR$APP.new/dist/lockbridge.js" backup \
       --config "$DESTDIR$CONFIG" "$DESTDIR$backup"
   fi
 fi
@@ -241,7 +241,7 @@ echo "$VERSION" >"$DESTDIR$PREFIX/VERSION"
 cat >"$WORK/lockbridge" <<WRAPPER
 #!/bin/sh
 # lockbridge $VERSION, on $("$RUN_NODE" --version) ($NODE).
-exec $NODE $APP/dist/src/cli/main.js "\$@"
+exec $NODE $APP/dist/lockbridge.js "\$@"
 WRAPPER
 install -m 0755 "$WORK/lockbridge" "$DESTDIR$PREFIX/bin/lockbridge"
 install -m 0755 "$PKG/systemd/install.sh" "$DESTDIR$PREFIX/install.sh"   # for --uninstall

@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # Builds the release a hub installs from: build/lockbridge-<version>/ and its .tar.gz, holding the
-# compiled app (dist/src, dist/drivers) with its production dependencies only (npm ci --omit=dev,
+# app bundled into dist/ (npm run build: one file, and chunks loaded only when configured) with its
+# production dependencies (npm ci --omit=dev: the native and lazily loaded ones are not bundled;
 # no install scripts: serialport's native binding comes prebuilt for every Linux the hub may be),
 # the systemd units and installer, the configuration templates and the docs.
 #   systemd/package.sh [OUT_DIR]          (default: build/)
-# Needs the project's dev dependencies (npm ci) for the TypeScript build.
+# Needs the project's dev dependencies (npm ci) for the build.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT="${1:-$ROOT/build}"
 cd "$ROOT"
 
-[ -x node_modules/.bin/tsc ] || npm ci --no-audit --no-fund
+[ -x node_modules/.bin/esbuild ] || npm ci --no-audit --no-fund
 VERSION="$(node -p 'require("./package.json").version')"
 NODE_VERSION="$(node -p 'require("./package.json").devDependencies.node')"
 STAGE="$OUT/lockbridge-$VERSION"
@@ -20,7 +21,7 @@ echo "==> building lockbridge $VERSION"
 npm run build --silent
 rm -rf "$STAGE"
 mkdir -p "$STAGE/app/dist" "$STAGE/systemd" "$STAGE/config" "$STAGE/docs"
-cp -R dist/src dist/drivers "$STAGE/app/dist/"
+cp -R dist/. "$STAGE/app/dist/"
 cp package.json package-lock.json "$STAGE/app/"
 
 echo "==> production dependencies"

@@ -120,10 +120,11 @@ describe.skipIf(!asRoot)('systemd/install.sh into a temporary root', () => {
     expect(readFileSync(at('etc/group'), 'utf8')).toMatch(/^dialout:x:20:lockbridge$/m);
     expect(readFileSync(at('etc/group'), 'utf8')).toContain(`lockbridge:x:${gid}:`);
 
-    // The app: compiled, production dependencies only, root's, readable by all.
+    // The app: bundled, production dependencies only, root's, readable by all.
     const app = 'opt/lockbridge/app';
-    expect(existsSync(at(`${app}/dist/src/cli/main.js`))).toBe(true);
-    expect(readdirSync(at(`${app}/dist`)).sort()).toEqual(['drivers', 'src']);
+    expect(existsSync(at(`${app}/dist/lockbridge.js`))).toBe(true);
+    expect(readdirSync(at(`${app}/dist`))).toEqual(expect.arrayContaining(['console', 'lockbridge.js']));
+    expect(readdirSync(at(`${app}/dist`)).some((f) => f.startsWith('http-transport-'))).toBe(true);
     for (const dev of ['typescript', 'vitest', '@biomejs', 'tsx', 'node']) {
       expect([dev, existsSync(at(`${app}/node_modules/${dev}`))]).toEqual([dev, false]);
     }
@@ -132,7 +133,7 @@ describe.skipIf(!asRoot)('systemd/install.sh into a temporary root', () => {
     }
     expect(owner(app)).toBe('0:0');
     expect(mode(app)).toBe(0o755);
-    expect(mode(`${app}/dist/src/cli/main.js`)).toBe(0o644);
+    expect(mode(`${app}/dist/lockbridge.js`)).toBe(0o755); // it starts with #!/usr/bin/env node
     // serialport's binding, prebuilt for 64-bit and 32-bit Raspberry Pi OS: no compiler needed.
     const prebuilds = `${app}/node_modules/@serialport/bindings-cpp/prebuilds`;
     expect(existsSync(at(`${prebuilds}/linux-arm64/@serialport+bindings-cpp.armv8.glibc.node`))).toBe(true);
@@ -145,7 +146,7 @@ describe.skipIf(!asRoot)('systemd/install.sh into a temporary root', () => {
     );
     expect(mode('opt/lockbridge/bin/lockbridge')).toBe(0o755);
     expect(readFileSync(at('opt/lockbridge/bin/lockbridge'), 'utf8')).toContain(
-      'exec /opt/lockbridge/node/bin/node /opt/lockbridge/app/dist/src/cli/main.js "$@"',
+      'exec /opt/lockbridge/node/bin/node /opt/lockbridge/app/dist/lockbridge.js "$@"',
     );
     expect(readlinkSync(at('usr/local/bin/lockbridge'))).toBe('/opt/lockbridge/bin/lockbridge');
     expect(readFileSync(at('opt/lockbridge/VERSION'), 'utf8').trim()).toBe(VERSION);
@@ -192,15 +193,24 @@ describe.skipIf(!asRoot)('systemd/install.sh into a temporary root', () => {
         'gateway_id: smoke',
         `data_dir: ${join(dir, 'data')}`,
         `mqtt: { url: embedded, embedded_port: ${port} }`,
+        `http: { listen: "127.0.0.1:${port + 1}" }`,
         'locks: [{ name: Front door, driver: simulated, simulated: { serial_number: SMOKE-1 } }]',
       ].join('\n'),
     );
     const daemon: Daemon = startDaemon(join(dir, 'config.yaml'), {
-      command: [at('opt/lockbridge/node/bin/node'), at('opt/lockbridge/app/dist/src/cli/main.js')],
+      command: [at('opt/lockbridge/node/bin/node'), at('opt/lockbridge/app/dist/lockbridge.js')],
     });
     try {
       await daemon.waitFor('"lock online"');
       expect(daemon.output()).toContain(`"version":"${VERSION}"`);
+      // The chunks loaded on demand (the embedded broker, the simulated driver, HTTP) and the
+      // console's files beside them, found from the installed bundle.
+      const page = await fetch(`http://127.0.0.1:${port + 1}/`);
+      expect([page.status, await page.text()]).toEqual([200, expect.stringContaining('<html')]);
+      const script = await fetch(`http://127.0.0.1:${port + 1}/console/vendor/preact.mjs`);
+      expect(script.status).toBe(200);
+      // Bundled code runs outside node_modules, where Node warns of deprecated calls.
+      expect(daemon.output()).not.toMatch(/Warning/);
       daemon.proc.kill('SIGTERM');
       expect(await daemon.exited).toBe(0);
     } finally {

@@ -15,6 +15,7 @@ import { type BackoffPolicy, backoffDelay } from '../../core/backoff.ts';
 
 const DEFAULT_BACKOFF: BackoffPolicy = { base_ms: 1000, max_ms: 30_000 };
 
+import { brokerAddress } from './broker-address.ts';
 import { InboundAcks } from './inbound-acks.ts';
 
 export interface MqttOptions {
@@ -103,7 +104,7 @@ export class MqttConnection extends EventEmitter<{ connected: [ConnectedInfo]; d
     this.firstAttempt = new Promise((resolve) => {
       this.settleFirstAttempt = resolve;
     });
-    this.client = connect(opts.url, this.clientOptions(opts));
+    this.client = connect(this.clientOptions(opts));
     this.inbound = new InboundAcks(this.client, () => this.online);
     this.client.on('connect', (connack) => this.onConnect(connack));
     this.client.on('close', () => this.onClose());
@@ -172,8 +173,9 @@ export class MqttConnection extends EventEmitter<{ connected: [ConnectedInfo]; d
 
   private clientOptions(opts: MqttOptions): IClientOptions {
     return {
+      ...brokerAddress(opts.url),
       clientId: opts.clientId,
-      username: opts.username,
+      ...(opts.username === undefined ? {} : { username: opts.username }),
       password: opts.password,
       ca: opts.ca,
       cert: opts.cert,
