@@ -92,7 +92,8 @@ it('discovers the lock, and LOCK / UNLOCK on its command topic move the lock thr
 }, 60_000);
 
 it('battery, connectivity, jammed and code counts follow the lock; keypad use arrives as events', async () => {
-  const { ha, h, deviceId, own, state } = await setUp();
+  const { ha, h, deviceId, own, config, state } = await setUp();
+  const configsAtStart = ha.on(config).length;
   h.lock().setBattery(0.42);
   await eventually(() => state()?.battery === 42, 10_000, 'battery 42');
   const listings = () =>
@@ -132,6 +133,9 @@ it('battery, connectivity, jammed and code counts follow the lock; keypad use ar
 
   // The counts moved one code at a time: no code was listed again as they changed.
   expect(listings()).toBe(listedBefore);
+  // Every change above made a new device record; none changed the discovery payload, so none
+  // published it again.
+  expect(ha.on(config).length).toBe(configsAtStart);
   expect(h.log.text).not.toMatch(/482916|613094/);
 }, 60_000);
 

@@ -5,7 +5,7 @@
 // (locks/lock_door, locks/unlock_door). What it shows comes from the records the transport
 // publishes anyway (devices, access codes), from the event log, read live, and for the code
 // counts and names from the store (CodeLookup): nothing is kept per code.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { IPublishPacket } from 'mqtt';
 import type { Logger } from 'pino';
 import type { RequestHandler } from '../../../api/request-handler.ts';
@@ -36,10 +36,13 @@ const EVENT_BATCH = 100;
 
 export class HomeAssistant {
   private readonly board: LockBoard;
-  /** The discovery payload last published per lock, so a change of name is published again. */
+  /**
+   * A digest of the discovery payload last published per lock, so a change of name is published
+   * again. Digests, not payloads: a thousand locks' payloads held 6 MiB of heap.
+   */
   private readonly published = new Map<string, string>();
-  /** Each device record's discovery payload, made once: a lock's codes change far more often. */
-  private readonly discovery = new WeakMap<DeviceRecord, string>();
+  /** Each device record's discovery digest, made once: a lock's codes change far more often. */
+  private readonly discoveryDigests = new WeakMap<DeviceRecord, string>();
   /** The state last published per lock: a code record that changed no count publishes nothing. */
   private readonly publishedState = new Map<string, string>();
   /** Locks removed while the broker was away: their entities are removed once it is back. */
@@ -296,14 +299,17 @@ export class HomeAssistant {
     const device = this.board.device(deviceId);
     const state = this.board.state(deviceId);
     if (!device || !state) return;
-    let config = this.discovery.get(device);
-    if (config === undefined) {
+    let digest = this.discoveryDigests.get(device);
+    let config: string | undefined;
+    if (digest === undefined) {
       config = JSON.stringify(lockDiscovery(device, this.topics));
-      this.discovery.set(device, config);
+      digest = createHash('sha256').update(config).digest('base64');
+      this.discoveryDigests.set(device, digest);
     }
-    if (always || this.published.get(deviceId) !== config) {
+    if (always || this.published.get(deviceId) !== digest) {
+      config ??= JSON.stringify(lockDiscovery(device, this.topics));
       this.publishRetained(this.discoveryTopic(lockIdentifier(deviceId)), config);
-      this.published.set(deviceId, config);
+      this.published.set(deviceId, digest);
     }
     const text = JSON.stringify(state);
     if (always || this.publishedState.get(deviceId) !== text) {
