@@ -158,7 +158,7 @@ function writePasswordFile(path: string, users: Record<string, string>): void {
   });
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

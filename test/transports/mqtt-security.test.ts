@@ -2,6 +2,7 @@
 // a user name with a password: it connects with the right files; with a wrong CA, no client
 // certificate or a bad password it says why once per outage, keeps trying, and keeps running;
 // once the broker takes it, it says so. TLS files it cannot use stop it at start with the reason.
+// And a broker on WebSockets (ws://), which goes through mqtt.js's own transports.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import type { Config } from '../../src/config/schema.ts';
 import { MqttTransport } from '../../src/transports/mqtt/mqtt-transport.ts';
 import { eventually } from '../helpers/api-client.ts';
 import { Harness, releaseAll, simulatedDriver } from '../helpers/bridge-harness.ts';
-import { type Broker, startMosquitto } from '../helpers/mosquitto.ts';
+import { type Broker, freePort, startMosquitto } from '../helpers/mosquitto.ts';
 import { type Authority, type Issued, issue, makeAuthority, passwordFile } from '../helpers/test-ca.ts';
 
 const harnesses: Harness[] = [];
@@ -113,6 +114,23 @@ it('TLS with the CA file: connects and serves requests over mqtts://', async () 
   );
   await client.publishAsync('lockbridge/test-hub/request/devices/list', '{"request_id":"tls-1"}', { qos: 1 });
   expect(JSON.parse(await answer)).toMatchObject({ ok: true, request_id: 'tls-1' });
+});
+
+it('WebSockets: connects over ws:// and serves requests', async () => {
+  const wsPort = await freePort();
+  const broker = await startMosquitto({ listener: [`listener ${wsPort} 127.0.0.1`, 'protocol websockets'] });
+  cleanups.push(() => broker.stop());
+  const { connected } = await bridge(`{ url: "ws://127.0.0.1:${wsPort}/mqtt" }`);
+  await eventually(connected, 10_000, 'connected over WebSockets');
+
+  const client = await mqtt.connectAsync(broker.url, { protocolVersion: 5 });
+  cleanups.push(() => client.endAsync(true));
+  await client.subscribeAsync('lockbridge/test-hub/response/#', { qos: 1 });
+  const answer = new Promise<string>((resolve) =>
+    client.once('message', (_t, payload) => resolve(payload.toString())),
+  );
+  await client.publishAsync('lockbridge/test-hub/request/devices/list', '{"request_id":"ws-1"}', { qos: 1 });
+  expect(JSON.parse(await answer)).toMatchObject({ ok: true, request_id: 'ws-1' });
 });
 
 it('a broker certificate from another CA: one clear line, retries, the bridge runs on', async () => {

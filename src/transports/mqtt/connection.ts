@@ -3,7 +3,6 @@
 // reconnecting forever with backoff.
 import { EventEmitter } from 'node:events';
 import {
-  connect,
   ErrorWithReasonCode,
   type IClientOptions,
   type IConnackPacket,
@@ -15,7 +14,7 @@ import { type BackoffPolicy, backoffDelay } from '../../core/backoff.ts';
 
 const DEFAULT_BACKOFF: BackoffPolicy = { base_ms: 1000, max_ms: 30_000 };
 
-import { brokerAddress } from './broker-address.ts';
+import { brokerClient } from './broker-client.ts';
 import { InboundAcks } from './inbound-acks.ts';
 
 export interface MqttOptions {
@@ -104,7 +103,7 @@ export class MqttConnection extends EventEmitter<{ connected: [ConnectedInfo]; d
     this.firstAttempt = new Promise((resolve) => {
       this.settleFirstAttempt = resolve;
     });
-    this.client = connect(this.clientOptions(opts));
+    this.client = brokerClient(opts.url, this.clientOptions(opts));
     this.inbound = new InboundAcks(this.client, () => this.online);
     this.client.on('connect', (connack) => this.onConnect(connack));
     this.client.on('close', () => this.onClose());
@@ -173,7 +172,6 @@ export class MqttConnection extends EventEmitter<{ connected: [ConnectedInfo]; d
 
   private clientOptions(opts: MqttOptions): IClientOptions {
     return {
-      ...brokerAddress(opts.url),
       clientId: opts.clientId,
       ...(opts.username === undefined ? {} : { username: opts.username }),
       password: opts.password,
