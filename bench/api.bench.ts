@@ -17,7 +17,7 @@ import { cpus } from 'node:os';
 import mqtt, { type MqttClient } from 'mqtt';
 import { startMosquitto } from '../test/helpers/mosquitto.ts';
 import { noDelay, type ParentMessage, type ServerMessage, type Usage } from './api-protocol.ts';
-import { nodeOptions } from './daemon.ts';
+import { nodeOptions, unitEnvironment } from './daemon.ts';
 
 type System = 'bridge' | 'floor';
 
@@ -44,8 +44,10 @@ class Server {
 
   static async start(system: System, brokerUrl: string): Promise<Server> {
     const profile = process.env.BENCH_PROF;
-    // Both servers get the V8 heap limits the systemd unit gives the daemon (nodeOptions).
+    // Both servers get the V8 heap limits and the environment the systemd unit gives the daemon.
+    const env = Object.entries(unitEnvironment()).filter(([name]) => name !== 'NODE_OPTIONS');
     const child = fork(new URL('./api-server.ts', import.meta.url), [system, brokerUrl], {
+      env: { ...process.env, ...Object.fromEntries(env) },
       execArgv: [
         ...nodeOptions().split(' ').filter(Boolean),
         '--import',

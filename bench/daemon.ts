@@ -1,6 +1,6 @@
-// The daemon on the production path, for benchmarks that measure a whole process: compiled with
+// The daemon on the production path, for benchmarks that measure a whole process: bundled with
 // `npm run build`, started as systemd starts it (`node dist/lockbridge.js run --config FILE`,
-// with the unit's NODE_OPTIONS), readiness from its READY=1 on a NOTIFY_SOCKET, and its memory
+// with the unit's environment), readiness from its READY=1 on a NOTIFY_SOCKET, and its memory
 // and CPU read from /proc.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -20,17 +20,22 @@ export function build(): void {
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
+/** The environment the systemd unit sets (its `Environment=` lines). */
+export function unitEnvironment(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of readFileSync(UNIT, 'utf8').split('\n')) {
+    const set = line.match(/^Environment="?([A-Z_]+)=(.*?)"?$/);
+    if (set) env[set[1]!] = set[2]!;
+  }
+  return env;
+}
+
 /**
  * The NODE_OPTIONS the systemd unit runs the daemon with (none when it sets none), or
  * BENCH_NODE_OPTIONS when set (to compare others).
  */
 export function nodeOptions(): string {
-  if (process.env.BENCH_NODE_OPTIONS !== undefined) return process.env.BENCH_NODE_OPTIONS;
-  for (const line of readFileSync(UNIT, 'utf8').split('\n')) {
-    const set = line.match(/^Environment="?NODE_OPTIONS=(.*?)"?$/);
-    if (set) return set[1]!;
-  }
-  return '';
+  return process.env.BENCH_NODE_OPTIONS ?? unitEnvironment().NODE_OPTIONS ?? '';
 }
 
 export interface Memory {
@@ -63,7 +68,7 @@ export async function startProductionDaemon(config: string, dir: string): Promis
   const spawnedAt = performance.now();
   const proc = spawn(process.execPath, [COMPILED_MAIN, 'run', '--config', config], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NODE_OPTIONS: nodeOptions(), NOTIFY_SOCKET: notify.path },
+    env: { ...process.env, ...unitEnvironment(), NODE_OPTIONS: nodeOptions(), NOTIFY_SOCKET: notify.path },
   });
   let out = '';
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));

@@ -1,11 +1,12 @@
 // lockbridge run: the daemon in the foreground, as systemd runs it. One daemon per data_dir (the
 // instance lock), READY=1 once the bridge has started, WATCHDOG=1 while it is healthy, STATUS= as
-// bridge/info changes, STOPPING=1 and a graceful stop on SIGTERM or SIGINT, and the status socket
-// that `lockbridge status` asks.
+// bridge/info changes, memory given back when it goes idle, STOPPING=1 and a graceful stop on
+// SIGTERM or SIGINT, and the status socket that `lockbridge status` asks.
 
 import { Bridge } from '../app/bridge.ts';
 import type { BridgeInfo } from '../app/bridge-info.ts';
 import { startControlSocket } from '../app/control-socket.ts';
+import { idleMemoryForProcess } from '../app/idle-memory.ts';
 import { InstanceLock, InstanceLockedError } from '../app/instance-lock.ts';
 import { systemdNotifier } from '../app/systemd-notify.ts';
 import { Watchdog, watchdogInterval } from '../app/watchdog.ts';
@@ -73,12 +74,17 @@ export async function runCommand(path: string): Promise<number> {
       : new Watchdog({ intervalMs: interval, check: () => bridge.checkHealth(), notifier: systemd, log });
   watchdog?.start();
   if (watchdog) log.info({ interval_ms: interval }, 'systemd watchdog: pinging while healthy');
+  const idleMemory = idleMemoryForProcess(log);
+  idleMemory?.start();
+  if (!idleMemory)
+    log.debug('Node runs without --expose-gc: memory grown while busy is left to V8 when idle');
 
   process.once('SIGTERM', () => stop({ signal: 'SIGTERM' }));
   process.once('SIGINT', () => stop({ signal: 'SIGINT' }));
   const why = await stopped;
   log.info(why, 'restart' in why ? 'stopping to be restarted' : 'stopping');
   watchdog?.stop();
+  idleMemory?.stop();
   await systemd.notify('STOPPING=1');
   await bridge.stop();
   await control.close();

@@ -1,0 +1,104 @@
+// The idle collection's decisions, on a scripted event loop: when it collects, and when not.
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { IdleMemory } from '../../src/app/idle-memory.ts';
+
+const MiB = 1024 * 1024;
+
+function scripted() {
+  const state = { busy: 0, rss: 80 * MiB, collections: 0, lines: [] as unknown[] };
+  const idle = new IdleMemory({
+    checkMs: 5000,
+    idleMs: 30_000,
+    idleBelow: 0.02,
+    minGrowth: 4 * MiB,
+    utilization: () => state.busy,
+    rss: () => state.rss,
+    collect: () => {
+      state.collections++;
+      state.rss -= 10 * MiB; // what the collection gave back
+    },
+    log: { debug: (...line: unknown[]) => state.lines.push(line) },
+  });
+  const checks = (n: number) => {
+    for (let i = 0; i < n; i++) idle.check();
+  };
+  return { state, checks };
+}
+
+describe('IdleMemory', () => {
+  it('collects once the loop has been idle for idleMs, once', () => {
+    const { state, checks } = scripted();
+    checks(5); // 25 s idle
+    expect(state.collections).toBe(0);
+    checks(1); // 30 s
+    expect(state.collections).toBe(1);
+    expect(state.lines).toEqual([
+      [{ rss_before_mib: 80, rss_after_mib: 70, took_ms: expect.any(Number) }, 'idle: memory given back'],
+    ]);
+    checks(100); // idle for ever after: nothing grew, nothing to give back
+    expect(state.collections).toBe(1);
+  });
+
+  it('never while busy: a busy sample starts the idle spell again', () => {
+    const { state, checks } = scripted();
+    for (let i = 0; i < 20; i++) {
+      checks(5);
+      state.busy = 0.3;
+      checks(1);
+      state.busy = 0;
+    }
+    expect(state.collections).toBe(0);
+  });
+
+  it('again after a busy spell that grew memory, not after one that did not', () => {
+    const { state, checks } = scripted();
+    checks(6);
+    expect(state.collections).toBe(1);
+    state.busy = 0.5;
+    checks(3); // busy, memory as it was
+    state.busy = 0;
+    checks(6);
+    expect(state.collections).toBe(1);
+    state.busy = 0.5;
+    state.rss += 6 * MiB; // busy, and the heap grew
+    checks(3);
+    state.busy = 0;
+    checks(5);
+    expect(state.collections).toBe(1);
+    checks(1);
+    expect(state.collections).toBe(2);
+  });
+});
+
+describe('idleMemoryForProcess', () => {
+  it('is off without --expose-gc', async () => {
+    const { idleMemoryForProcess } = await import('../../src/app/idle-memory.ts');
+    expect('gc' in globalThis).toBe(false); // vitest's workers run without it
+    expect(idleMemoryForProcess({ debug: () => undefined })).toBeNull();
+  });
+
+  it("with --expose-gc, collects through V8's own gc once the loop idles", () => {
+    // A Node of its own: --expose-gc is a process flag. Short timings; the collection is real.
+    const script = `
+      import { idleMemoryForProcess } from ${JSON.stringify(new URL('../../src/app/idle-memory.ts', import.meta.url).pathname)};
+      const lines = [];
+      const idle = idleMemoryForProcess({ debug: (fields, msg) => lines.push([fields, msg]) }, { checkMs: 20, idleMs: 60 });
+      let garbage = Array.from({ length: 200000 }, (_, i) => ({ i }));
+      garbage = null;
+      idle.start();
+      setTimeout(() => { idle.stop(); console.log(JSON.stringify(lines)); }, 400);
+    `;
+    const out = execFileSync(
+      process.execPath,
+      ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', script],
+      {
+        encoding: 'utf8',
+      },
+    );
+    const lines = JSON.parse(out) as Array<[Record<string, number>, string]>;
+    expect(lines.length).toBe(1); // once: nothing grew after it
+    expect(lines[0]![1]).toBe('idle: memory given back');
+    expect(lines[0]![0].took_ms).toBeGreaterThanOrEqual(0);
+  });
+});
