@@ -1,8 +1,9 @@
 // What the daemon costs the hub, measured on the production path: `npm run build`, then the
-// compiled daemon started as systemd starts it (bench/daemon.ts), on a real Mosquitto, with
+// bundled daemon started as systemd starts it (bench/daemon.ts), on a real Mosquitto, with
 // simulated locks that keep their slots (simulated.keep_slots) so that a seeded store and its
 // locks agree, as after a restart of a hub that had programmed them.
-//   npm run bench:footprint            (FOOTPRINT_RUNS=n: runs of each start, median; default 2)
+//   npm run bench:footprint            (FOOTPRINT_RUNS=n: runs of each start, median; default 2;
+//                                      FOOTPRINT_LARGE_IDLE=1: the large hub idle too, 45 s a run)
 // 1. Idle with 10 locks: resident memory once every lock was read and the daemon settled, and
 //    again once it has been idle long enough to give back what the start grew (IDLE_WAIT_MS).
 // 2. Start with 1,000 locks × 100 codes (100,000 codes in the store): time to READY=1, time until
@@ -18,7 +19,7 @@ import { newManagedCode } from '../src/core/access-code.ts';
 import { Store } from '../src/store/store.ts';
 import { eventually } from '../test/helpers/api-client.ts';
 import { type Broker, startMosquitto } from '../test/helpers/mosquitto.ts';
-import { build, type Memory, nodeOptions, startProductionDaemon } from './daemon.ts';
+import { build, type Memory, nodeOptions, startProductionDaemon, unitEnvironment } from './daemon.ts';
 import { median } from './measure.ts';
 import { seedLocks } from './seed.ts';
 
@@ -96,11 +97,11 @@ interface StartResult {
   cpuMs: number;
   /** Settled after the start. */
   memory: Memory;
-  /** Later, idle: after the daemon gave back what the start grew. */
-  idle: Memory;
+  /** Later, idle: after the daemon gave back what the start grew (when asked for). */
+  idle: Memory | null;
 }
 
-async function start(broker: Broker, hub: HubSpec): Promise<StartResult> {
+async function start(broker: Broker, hub: HubSpec, waitIdle: boolean): Promise<StartResult> {
   const dir = mkdtempSync(join(tmpdir(), 'lockbridge-bench-footprint-'));
   try {
     const dataDir = join(dir, 'data');
@@ -123,8 +124,11 @@ async function start(broker: Broker, hub: HubSpec): Promise<StartResult> {
       const readAt = performance.now();
       const cpuMs = daemon.cpuMs();
       const memory = await settledMemory(daemon.memory);
-      await sleep(IDLE_WAIT_MS);
-      const idle = await settledMemory(daemon.memory);
+      let idle: Memory | null = null;
+      if (waitIdle) {
+        await sleep(IDLE_WAIT_MS);
+        idle = await settledMemory(daemon.memory);
+      }
       return {
         readyMs: daemon.readyAt - daemon.spawnedAt,
         readMs: readAt - daemon.readyAt,
@@ -140,9 +144,9 @@ async function start(broker: Broker, hub: HubSpec): Promise<StartResult> {
   }
 }
 
-async function medianOf(broker: Broker, hub: HubSpec): Promise<StartResult> {
+async function medianOf(broker: Broker, hub: HubSpec, waitIdle: boolean): Promise<StartResult> {
   const runs: StartResult[] = [];
-  for (let i = 0; i < RUNS; i++) runs.push(await start(broker, hub));
+  for (let i = 0; i < RUNS; i++) runs.push(await start(broker, hub, waitIdle));
   const pick = (f: (r: StartResult) => number) => median(runs.map(f));
   const memory = (of: (r: StartResult) => Memory): Memory => ({
     rss: pick((r) => of(r).rss),
@@ -155,7 +159,7 @@ async function medianOf(broker: Broker, hub: HubSpec): Promise<StartResult> {
     readMs: pick((r) => r.readMs),
     cpuMs: pick((r) => r.cpuMs),
     memory: memory((r) => r.memory),
-    idle: memory((r) => r.idle),
+    idle: waitIdle ? memory((r) => r.idle!) : null,
   };
 }
 
@@ -328,7 +332,7 @@ build();
 const broker = await startMosquitto();
 try {
   console.log(
-    `footprint: compiled daemon (node ${process.version}, NODE_OPTIONS="${nodeOptions()}"), ` +
+    `footprint: bundled daemon (node ${process.version}, NODE_OPTIONS="${nodeOptions()}", MALLOC_ARENA_MAX=${unitEnvironment().MALLOC_ARENA_MAX ?? 'unset'}), ` +
       `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}; median of ${RUNS} runs; ` +
       `simulated locks answer after ${LATENCY_MS} ms, ${CONCURRENCY} at a time`,
   );
@@ -345,25 +349,27 @@ try {
 async function startRows(): Promise<void> {
   const small: HubSpec = { locks: 10, slots: 30, codesPerLock: 0 };
   const large: HubSpec = { locks: 1000, slots: 120, codesPerLock: 100 };
-  const idle = await medianOf(broker, small);
-  const big = await medianOf(broker, large);
+  const idle = await medianOf(broker, small, true);
+  // The large hub's idle memory takes another 45 s a run: FOOTPRINT_LARGE_IDLE=1.
+  const big = await medianOf(broker, large, process.env.FOOTPRINT_LARGE_IDLE === '1');
+  const smallIdle = idle.idle!;
   // The radio's floor for the start: every lock answers after its latency, then one READ_SLOTS
   // each (a simulated lock answers a whole read in one command), CONCURRENCY locks at a time.
   const readIdeal = LATENCY_MS + (large.locks * LATENCY_MS) / CONCURRENCY;
   console.table([
     {
       measure: 'RSS idle, 10 locks (MiB)',
-      value: mib(idle.idle.rss),
+      value: mib(smallIdle.rss),
       goal: 70,
-      'value ÷ goal': ratio(idle.idle.rss, 70),
-      note: `anonymous ${mib(idle.idle.anon)}, Node binary's pages ${mib(idle.idle.file)}; ${mib(idle.memory.rss)} ${SETTLE_MS / 1000} s after the start`,
+      'value ÷ goal': ratio(smallIdle.rss, 70),
+      note: `anonymous ${mib(smallIdle.anon)}, Node binary's pages ${mib(smallIdle.file)}; ${mib(idle.memory.rss)} ${SETTLE_MS / 1000} s after the start`,
     },
     {
       measure: 'RSS after start, 1,000 locks × 100 codes (MiB)',
       value: mib(big.memory.rss),
       goal: 150,
       'value ÷ goal': ratio(big.memory.rss, 150),
-      note: `anonymous ${mib(big.memory.anon)}, file ${mib(big.memory.file)}; peak ${mib(big.memory.peak)}; idle ${mib(big.idle.rss)}`,
+      note: `anonymous ${mib(big.memory.anon)}, file ${mib(big.memory.file)}; peak ${mib(big.memory.peak)}${big.idle ? `; idle ${mib(big.idle.rss)}` : ''}`,
     },
     {
       measure: 'time to READY=1, 100,000 codes (ms)',
