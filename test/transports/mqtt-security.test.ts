@@ -100,20 +100,32 @@ async function bridge(mqttYaml: string) {
   return { h, said, connected };
 }
 
+/** A devices/list asked of the bridge by a client of the broker at `url`: its answer. */
+async function devicesList(url: string, requestId: string, tls: { ca?: Buffer } = {}) {
+  const client = await mqtt.connectAsync(url, { ...tls, protocolVersion: 5 });
+  cleanups.push(() => client.endAsync(true));
+  await client.subscribeAsync('lockbridge/test-hub/response/#', { qos: 1 });
+  const answer = new Promise<string>((resolve) =>
+    client.once('message', (_t, payload) => resolve(payload.toString())),
+  );
+  await client.publishAsync(
+    'lockbridge/test-hub/request/devices/list',
+    JSON.stringify({ request_id: requestId }),
+    {
+      qos: 1,
+    },
+  );
+  return JSON.parse(await answer) as Record<string, unknown>;
+}
+
 it('TLS with the CA file: connects and serves requests over mqtts://', async () => {
   const p = pki();
   const broker = await tlsBroker(p);
   const { connected } = await bridge(`{ url: "${broker.url}", ca_file: ${p.ca.ca} }`);
   await eventually(connected, 10_000, 'connected over TLS');
 
-  const client = await mqtt.connectAsync(broker.url, { ca: readFileSync(p.ca.ca), protocolVersion: 5 });
-  cleanups.push(() => client.endAsync(true));
-  await client.subscribeAsync('lockbridge/test-hub/response/#', { qos: 1 });
-  const answer = new Promise<string>((resolve) =>
-    client.once('message', (_t, payload) => resolve(payload.toString())),
-  );
-  await client.publishAsync('lockbridge/test-hub/request/devices/list', '{"request_id":"tls-1"}', { qos: 1 });
-  expect(JSON.parse(await answer)).toMatchObject({ ok: true, request_id: 'tls-1' });
+  const answer = await devicesList(broker.url, 'tls-1', { ca: readFileSync(p.ca.ca) });
+  expect(answer).toMatchObject({ ok: true, request_id: 'tls-1' });
 });
 
 it('WebSockets: connects over ws:// and serves requests', async () => {
@@ -123,14 +135,7 @@ it('WebSockets: connects over ws:// and serves requests', async () => {
   const { connected } = await bridge(`{ url: "ws://127.0.0.1:${wsPort}/mqtt" }`);
   await eventually(connected, 10_000, 'connected over WebSockets');
 
-  const client = await mqtt.connectAsync(broker.url, { protocolVersion: 5 });
-  cleanups.push(() => client.endAsync(true));
-  await client.subscribeAsync('lockbridge/test-hub/response/#', { qos: 1 });
-  const answer = new Promise<string>((resolve) =>
-    client.once('message', (_t, payload) => resolve(payload.toString())),
-  );
-  await client.publishAsync('lockbridge/test-hub/request/devices/list', '{"request_id":"ws-1"}', { qos: 1 });
-  expect(JSON.parse(await answer)).toMatchObject({ ok: true, request_id: 'ws-1' });
+  expect(await devicesList(broker.url, 'ws-1')).toMatchObject({ ok: true, request_id: 'ws-1' });
 });
 
 it('a broker certificate from another CA: one clear line, retries, the bridge runs on', async () => {
