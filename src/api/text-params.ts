@@ -2,7 +2,7 @@
 // typed by the route's own schema, so that the route validates them exactly as it validates JSON.
 // Seam's SDK writes an array as repeated keys (an empty array as one empty value), null as an
 // empty value, and nested objects with dots; `_strict=true` rides along on every query.
-import { z } from 'zod';
+import * as z from 'zod';
 import { ROUTES } from './routes/index.ts';
 
 /** Query keys that are not parameters: the SDK's `_strict`. */

@@ -1,5 +1,5 @@
 // Parses route parameters with zod; failures become invalid_input with zod's error tree.
-import { z } from 'zod';
+import * as z from 'zod';
 import { ApiError } from './errors.ts';
 
 // Seam's wording: a missing parameter is "Required".

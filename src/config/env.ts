@@ -2,7 +2,7 @@
 // scalar key of a section (LOCKBRIDGE_MQTT_URL, LOCKBRIDGE_LOG_LEVEL, LOCKBRIDGE_TIMING_FAIL_AFTER_S).
 // The list of keys comes from the schema itself, so a new setting gets its variable for free.
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   homeassistantSchema,
   httpSchema,

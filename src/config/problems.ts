@@ -1,6 +1,6 @@
 // Configuration problems as the people fixing them need them: one line each, "key.path: message",
 // naming the environment variable when the value came from one.
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

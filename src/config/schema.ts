@@ -1,7 +1,7 @@
 // The configuration file's schema (docs/configuration.md). Every object is strict: a misspelt key
 // is an error, not a setting silently ignored. Each section may be left out and gets its defaults.
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isLoopback, parseListen } from './listen.ts';
 
 const MQTT_PROTOCOLS = new Set(['mqtt:', 'mqtts:', 'ws:', 'wss:']);

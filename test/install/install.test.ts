@@ -19,9 +19,11 @@ import {
 } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '../../src/store/store.ts';
 import { type Daemon, startDaemon } from '../helpers/daemon.ts';
+import { freePort, startMosquitto } from '../helpers/mosquitto.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const VERSION = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version as string;
@@ -215,6 +217,46 @@ describe.skipIf(!asRoot)('systemd/install.sh into a temporary root', () => {
       expect(await daemon.exited).toBe(0);
     } finally {
       daemon.proc.kill('SIGKILL');
+    }
+  }, 60_000);
+
+  it('the installed daemon reaches a broker on WebSockets (mqtt.js loads ws from the production dependencies)', async () => {
+    const dir = join(work, 'smoke-ws');
+    mkdirSync(dir);
+    const wsPort = await freePort();
+    const broker = await startMosquitto({
+      listener: [`listener ${wsPort} 127.0.0.1`, 'protocol websockets'],
+    });
+    const client = await mqtt.connectAsync(broker.url);
+    writeFileSync(
+      join(dir, 'config.yaml'),
+      [
+        'gateway_id: smoke-ws',
+        `data_dir: ${join(dir, 'data')}`,
+        `mqtt: { url: "ws://127.0.0.1:${wsPort}/mqtt" }`,
+        'locks: [{ name: Front door, driver: simulated, simulated: { serial_number: SMOKE-2 } }]',
+      ].join('\n'),
+    );
+    const daemon: Daemon = startDaemon(join(dir, 'config.yaml'), {
+      command: [at('opt/lockbridge/node/bin/node'), at('opt/lockbridge/app/dist/lockbridge.js')],
+    });
+    try {
+      await client.subscribeAsync('lockbridge/smoke-ws/bridge/state', { qos: 1 });
+      const online = new Promise<string>((resolve) =>
+        client.on(
+          'message',
+          (_topic, payload) => JSON.parse(payload.toString()).state === 'online' && resolve('online'),
+        ),
+      );
+      const late = new Promise<string>((resolve) => setTimeout(() => resolve(daemon.output()), 20_000));
+      expect(await Promise.race([online, late])).toBe('online');
+      expect(daemon.output()).not.toMatch(/Warning/);
+      daemon.proc.kill('SIGTERM');
+      expect(await daemon.exited).toBe(0);
+    } finally {
+      daemon.proc.kill('SIGKILL');
+      await client.endAsync(true);
+      await broker.stop();
     }
   }, 60_000);
 

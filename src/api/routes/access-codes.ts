@@ -1,7 +1,7 @@
 // access_codes/create, get, list, update, delete. Each runs inside the request's transaction and
 // writes through the one write path, which wakes the lock only after the commit.
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type ManagedCode, newManagedCode, type TimeWindow } from '../../core/access-code.ts';
 import { attemptSucceeded, pendingAttempt } from '../../core/action-attempt.ts';
 import type { Device } from '../../core/device.ts';

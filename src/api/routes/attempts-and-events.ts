@@ -1,5 +1,5 @@
 // action_attempts/get and events/list.
-import { z } from 'zod';
+import * as z from 'zod';
 import { EVENT_TYPES } from '../../core/events.ts';
 import { attemptView } from '../../views/action-attempt-view.ts';
 import type { ApiContext } from '../context.ts';

@@ -1,6 +1,6 @@
 // devices/list, devices/get, locks/lock_door, locks/unlock_door.
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   type ActionAttempt,
   attemptFailed,

@@ -1,5 +1,5 @@
 // The route table: the Seam API path without its leading slash, the route and its parameters.
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { ApiContext } from '../context.ts';
 import {
   createAccessCode,

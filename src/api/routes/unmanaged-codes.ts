@@ -1,7 +1,7 @@
 // access_codes/unmanaged/list, get, convert_to_managed, delete: codes found on a lock that the
 // bridge did not write. They are never touched unless one of these routes asks.
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { attemptFailed, attemptSucceeded, pendingAttempt } from '../../core/action-attempt.ts';
 import { convertedToManaged } from '../../core/lifecycle.ts';
 import {

@@ -1,7 +1,7 @@
 // zigbee/permit_join and zigbee/remove_device: the Zigbee network, through the NetworkControl port
 // (the Zigbee driver carries them out; this layer does not know it).
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   type ActionAttempt,
   attemptFailed,

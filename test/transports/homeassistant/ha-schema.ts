@@ -2,7 +2,7 @@
 // "Discovery" with device-based discovery, and the MQTT lock, sensor, binary sensor and event
 // platforms), written down for the keys lockbridge uses: names, types, required keys, allowed
 // values. Every object is strict: a misspelt key, which Home Assistant would silently drop, fails.
-import { z } from 'zod';
+import * as z from 'zod';
 
 const topic = z
   .string()
