@@ -3,7 +3,10 @@
 // round to it, minutes later and only in part, and a hub spends most of its life idle. So once the
 // event loop has been all but idle for a while and resident memory grew since the last time, one
 // full, compacting collection that releases what it can (V8's "last resort" collection: some
-// 40 ms for an idle hub of 10 locks), then nothing until memory grows again.
+// 40 ms for an idle hub of 10 locks, 110 ms for one of 1,000 locks), then nothing until memory
+// grows again. After a burst that grew memory a lot (a start, a bulk import) it comes after a few
+// idle seconds; after a little growth, only after a long idle spell, so that a hub with steady
+// light traffic is not collecting all the time.
 // It needs the `gc` function that Node's --expose-gc installs (the systemd unit sets it); without
 // it nothing happens.
 import type { Logger } from 'pino';
@@ -11,8 +14,11 @@ import type { Logger } from 'pino';
 export interface IdleMemoryOptions {
   /** How often the event loop's utilisation is sampled. */
   checkMs: number;
-  /** Idle this long, at every sample, before memory is given back. */
+  /** Idle this long, at every sample, before memory is given back... */
   idleMs: number;
+  /** ...or only this long once resident memory grew by `burstGrowth` (bytes). */
+  burstIdleMs: number;
+  burstGrowth: number;
   /** The loop's busy fraction under which a sample counts as idle. */
   idleBelow: number;
   /** Resident memory must have grown this much since the last collection (bytes). */
@@ -27,13 +33,16 @@ export interface IdleMemoryOptions {
   now?: () => number;
 }
 
-export const IDLE_MEMORY_DEFAULTS: Pick<IdleMemoryOptions, 'checkMs' | 'idleMs' | 'idleBelow' | 'minGrowth'> =
-  {
-    checkMs: 5000,
-    idleMs: 30_000,
-    idleBelow: 0.02,
-    minGrowth: 4 * 1024 * 1024,
-  };
+type Timing = 'checkMs' | 'idleMs' | 'burstIdleMs' | 'burstGrowth' | 'idleBelow' | 'minGrowth';
+
+export const IDLE_MEMORY_DEFAULTS: Pick<IdleMemoryOptions, Timing> = {
+  checkMs: 1000,
+  idleMs: 30_000,
+  burstIdleMs: 3000,
+  burstGrowth: 32 * 1024 * 1024,
+  idleBelow: 0.02,
+  minGrowth: 4 * 1024 * 1024,
+};
 
 export class IdleMemory {
   private idleFor = 0;
@@ -59,15 +68,16 @@ export class IdleMemory {
 
   /** One sample; collects when the loop has been idle long enough (exposed for tests). */
   check(): void {
-    const { checkMs, idleMs, idleBelow, minGrowth, log } = this.options;
+    const { checkMs, idleMs, burstIdleMs, burstGrowth, idleBelow, minGrowth, log } = this.options;
     if (this.options.utilization() >= idleBelow) {
       this.idleFor = 0;
       return;
     }
     this.idleFor += checkMs;
-    if (this.idleFor < idleMs) return;
+    if (this.idleFor < Math.min(idleMs, burstIdleMs)) return;
     const before = this.options.rss();
-    if (before < this.afterLast + minGrowth) return;
+    const grown = before - this.afterLast;
+    if (grown < minGrowth || (grown < burstGrowth && this.idleFor < idleMs)) return;
     const started = this.now();
     this.options.collect();
     const tookMs = this.now() - started;
@@ -89,7 +99,7 @@ type GcFunction = (options?: { type: 'major'; execution: 'sync'; flavor: 'last-r
  */
 export function idleMemoryForProcess(
   log: Pick<Logger, 'debug'>,
-  timing: Partial<typeof IDLE_MEMORY_DEFAULTS> = {},
+  timing: Partial<Pick<IdleMemoryOptions, Timing>> = {},
 ): IdleMemory | null {
   const gc = (globalThis as { gc?: GcFunction }).gc;
   if (typeof gc !== 'function') return null;

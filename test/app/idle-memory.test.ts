@@ -10,6 +10,8 @@ function scripted() {
   const idle = new IdleMemory({
     checkMs: 5000,
     idleMs: 30_000,
+    burstIdleMs: 10_000,
+    burstGrowth: 128 * MiB,
     idleBelow: 0.02,
     minGrowth: 4 * MiB,
     utilization: () => state.busy,
@@ -68,6 +70,30 @@ describe('IdleMemory', () => {
     expect(state.collections).toBe(1);
     checks(1);
     expect(state.collections).toBe(2);
+  });
+});
+
+describe('IdleMemory after a burst', () => {
+  it('collects after burstIdleMs once memory grew by burstGrowth, after idleMs otherwise', () => {
+    const { state, checks } = scripted();
+    checks(6); // the first collection: 80 MiB grown from nothing, under the burst's 128
+    expect(state.collections).toBe(1);
+    state.busy = 0.9;
+    state.rss += 150 * MiB; // a start, a bulk import
+    checks(2);
+    state.busy = 0;
+    checks(1); // 5 s idle
+    expect(state.collections).toBe(1);
+    checks(1); // 10 s
+    expect(state.collections).toBe(2);
+    state.busy = 0.9;
+    state.rss += 20 * MiB; // a smaller burst: the long wait again
+    checks(2);
+    state.busy = 0;
+    checks(5);
+    expect(state.collections).toBe(2);
+    checks(1);
+    expect(state.collections).toBe(3);
   });
 });
 
