@@ -46,6 +46,9 @@ export async function runCommand(path: string): Promise<number> {
   const stopped = new Promise<{ signal: string } | { restart: string }>((resolve) => {
     stop = resolve;
   });
+  // From the start: a SIGTERM while the bridge is starting stops it gracefully once started.
+  process.once('SIGTERM', () => stop({ signal: 'SIGTERM' }));
+  process.once('SIGINT', () => stop({ signal: 'SIGINT' }));
   let bridge: Bridge;
   try {
     bridge = await Bridge.start({
@@ -79,8 +82,6 @@ export async function runCommand(path: string): Promise<number> {
   if (!idleMemory)
     log.debug('Node runs without --expose-gc: memory grown while busy is left to V8 when idle');
 
-  process.once('SIGTERM', () => stop({ signal: 'SIGTERM' }));
-  process.once('SIGINT', () => stop({ signal: 'SIGINT' }));
   const why = await stopped;
   log.info(why, 'restart' in why ? 'stopping to be restarted' : 'stopping');
   watchdog?.stop();

@@ -250,6 +250,7 @@ describe.skipIf(!asRoot)('systemd/install.sh into a temporary root', () => {
       );
       const late = new Promise<string>((resolve) => setTimeout(() => resolve(daemon.output()), 20_000));
       expect(await Promise.race([online, late])).toBe('online');
+      await daemon.waitFor('"lock online"'); // started: SIGTERM now means a graceful stop
       expect(daemon.output()).not.toMatch(/Warning/);
       daemon.proc.kill('SIGTERM');
       expect(await daemon.exited).toBe(0);
