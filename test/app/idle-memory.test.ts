@@ -25,7 +25,14 @@ function scripted() {
   const checks = (n: number) => {
     for (let i = 0; i < n; i++) idle.check();
   };
-  return { state, checks };
+  /** A busy spell of `n` samples that grew resident memory by `grew` bytes; idle after it. */
+  const busySpell = (n: number, grew: number) => {
+    state.busy = 0.9;
+    state.rss += grew;
+    checks(n);
+    state.busy = 0;
+  };
+  return { state, checks, busySpell };
 }
 
 describe('IdleMemory', () => {
@@ -54,18 +61,13 @@ describe('IdleMemory', () => {
   });
 
   it('again after a busy spell that grew memory, not after one that did not', () => {
-    const { state, checks } = scripted();
+    const { state, checks, busySpell } = scripted();
     checks(6);
     expect(state.collections).toBe(1);
-    state.busy = 0.5;
-    checks(3); // busy, memory as it was
-    state.busy = 0;
+    busySpell(3, 0); // busy, memory as it was
     checks(6);
     expect(state.collections).toBe(1);
-    state.busy = 0.5;
-    state.rss += 6 * MiB; // busy, and the heap grew
-    checks(3);
-    state.busy = 0;
+    busySpell(3, 6 * MiB); // busy, and the heap grew
     checks(5);
     expect(state.collections).toBe(1);
     checks(1);
@@ -75,21 +77,15 @@ describe('IdleMemory', () => {
 
 describe('IdleMemory after a burst', () => {
   it('collects after burstIdleMs once memory grew by burstGrowth, after idleMs otherwise', () => {
-    const { state, checks } = scripted();
+    const { state, checks, busySpell } = scripted();
     checks(6); // the first collection: 80 MiB grown from nothing, under the burst's 128
     expect(state.collections).toBe(1);
-    state.busy = 0.9;
-    state.rss += 150 * MiB; // a start, a bulk import
-    checks(2);
-    state.busy = 0;
+    busySpell(2, 150 * MiB); // a start, a bulk import
     checks(1); // 5 s idle
     expect(state.collections).toBe(1);
     checks(1); // 10 s
     expect(state.collections).toBe(2);
-    state.busy = 0.9;
-    state.rss += 20 * MiB; // a smaller burst: the long wait again
-    checks(2);
-    state.busy = 0;
+    busySpell(2, 20 * MiB); // a smaller burst: the long wait again
     checks(5);
     expect(state.collections).toBe(2);
     checks(1);

@@ -185,23 +185,30 @@ describe.skipIf(!asRoot)('systemd/install.sh into a temporary root', () => {
     expect(code).toBe(0);
   });
 
-  it('the installed, compiled daemon runs on its own Node and production dependencies, and stops on SIGTERM', async () => {
-    const dir = join(work, 'smoke');
+  /** The installed daemon on its own Node, with a simulated lock and these lines of configuration. */
+  function startInstalled(gateway: string, lines: string[]): Daemon {
+    const dir = join(work, gateway);
     mkdirSync(dir);
-    const port = 20000 + Math.floor(Math.random() * 20000);
     writeFileSync(
       join(dir, 'config.yaml'),
       [
-        'gateway_id: smoke',
+        `gateway_id: ${gateway}`,
         `data_dir: ${join(dir, 'data')}`,
-        `mqtt: { url: embedded, embedded_port: ${port} }`,
-        `http: { listen: "127.0.0.1:${port + 1}" }`,
-        'locks: [{ name: Front door, driver: simulated, simulated: { serial_number: SMOKE-1 } }]',
+        ...lines,
+        `locks: [{ name: Front door, driver: simulated, simulated: { serial_number: ${gateway.toUpperCase()} } }]`,
       ].join('\n'),
     );
-    const daemon: Daemon = startDaemon(join(dir, 'config.yaml'), {
+    return startDaemon(join(dir, 'config.yaml'), {
       command: [at('opt/lockbridge/node/bin/node'), at('opt/lockbridge/app/dist/lockbridge.js')],
     });
+  }
+
+  it('the installed, compiled daemon runs on its own Node and production dependencies, and stops on SIGTERM', async () => {
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const daemon = startInstalled('smoke', [
+      `mqtt: { url: embedded, embedded_port: ${port} }`,
+      `http: { listen: "127.0.0.1:${port + 1}" }`,
+    ]);
     try {
       await daemon.waitFor('"lock online"');
       expect(daemon.output()).toContain(`"version":"${VERSION}"`);
@@ -221,25 +228,12 @@ describe.skipIf(!asRoot)('systemd/install.sh into a temporary root', () => {
   }, 60_000);
 
   it('the installed daemon reaches a broker on WebSockets (mqtt.js loads ws from the production dependencies)', async () => {
-    const dir = join(work, 'smoke-ws');
-    mkdirSync(dir);
     const wsPort = await freePort();
     const broker = await startMosquitto({
       listener: [`listener ${wsPort} 127.0.0.1`, 'protocol websockets'],
     });
     const client = await mqtt.connectAsync(broker.url);
-    writeFileSync(
-      join(dir, 'config.yaml'),
-      [
-        'gateway_id: smoke-ws',
-        `data_dir: ${join(dir, 'data')}`,
-        `mqtt: { url: "ws://127.0.0.1:${wsPort}/mqtt" }`,
-        'locks: [{ name: Front door, driver: simulated, simulated: { serial_number: SMOKE-2 } }]',
-      ].join('\n'),
-    );
-    const daemon: Daemon = startDaemon(join(dir, 'config.yaml'), {
-      command: [at('opt/lockbridge/node/bin/node'), at('opt/lockbridge/app/dist/lockbridge.js')],
-    });
+    const daemon = startInstalled('smoke-ws', [`mqtt: { url: "ws://127.0.0.1:${wsPort}/mqtt" }`]);
     try {
       await client.subscribeAsync('lockbridge/smoke-ws/bridge/state', { qos: 1 });
       const online = new Promise<string>((resolve) =>
