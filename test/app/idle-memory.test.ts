@@ -105,11 +105,21 @@ describe('idleMemoryForProcess', () => {
     const script = `
       import { idleMemoryForProcess } from ${JSON.stringify(new URL('../../src/app/idle-memory.ts', import.meta.url).pathname)};
       const lines = [];
+      // V8's own gc, watched: what it is asked, and that it takes the options without throwing.
+      const gc = globalThis.gc;
+      const asked = [];
+      globalThis.gc = (options) => { gc(options); asked.push(options); };
       const idle = idleMemoryForProcess({ debug: (fields, msg) => lines.push([fields, msg]) }, { checkMs: 20, idleMs: 60 });
-      let garbage = Array.from({ length: 200000 }, (_, i) => ({ i }));
+      // Garbage, with nothing allocating afterwards: only the idle collection can take it.
+      let garbage = Array.from({ length: 300000 }, (_, i) => ({ i, s: 'x' + i }));
       garbage = null;
+      const before = process.memoryUsage().heapUsed;
       idle.start();
-      setTimeout(() => { idle.stop(); console.log(JSON.stringify(lines)); }, 400);
+      setTimeout(() => {
+        idle.stop();
+        const freed = (before - process.memoryUsage().heapUsed) / 1048576;
+        console.log(JSON.stringify({ lines, freed, asked }));
+      }, 400);
     `;
     const out = execFileSync(
       process.execPath,
@@ -118,7 +128,13 @@ describe('idleMemoryForProcess', () => {
         encoding: 'utf8',
       },
     );
-    const lines = JSON.parse(out) as Array<[Record<string, number>, string]>;
+    const { lines, freed, asked } = JSON.parse(out) as {
+      lines: Array<[Record<string, number>, string]>;
+      freed: number;
+      asked: unknown[];
+    };
+    expect(asked).toEqual([{ type: 'major', execution: 'sync', flavor: 'last-resort' }]);
+    expect(freed).toBeGreaterThan(5); // MiB: the garbage is gone
     expect(lines.length).toBe(1); // once: nothing grew after it
     expect(lines[0]![1]).toBe('idle: memory given back');
     expect(lines[0]![0].took_ms).toBeGreaterThanOrEqual(0);
