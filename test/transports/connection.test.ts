@@ -209,6 +209,50 @@ describe('subscribed before online', () => {
   });
 });
 
+describe('an online the broker never acknowledged', () => {
+  it('is not sent again ahead of the subscriptions when the next connect brings a new session', async () => {
+    const own = await startMosquitto(); // no persistence: restarted, it has no session for us
+    try {
+      const opts = options({
+        url: own.url,
+        subscriptions: ['x/request/#'],
+        backoff: { base_ms: 20, max_ms: 100 },
+      });
+      const conn = new MqttConnection(opts, memoryLogger().log);
+      open.push(conn);
+      const seen = packetLog(conn);
+      // Frozen once it granted the subscription: the `online` that follows gets no PUBACK, so
+      // mqtt.js keeps it to send again on the next connect, before it even reports the CONNACK.
+      conn.client.on('packetreceive', (packet: Packet) => {
+        if (packet.cmd === 'suback' && seen.length === 3) own.pause();
+      });
+      await conn.firstAttempt;
+      expect(seen).toEqual([
+        'CONNACK session_present=false',
+        'SUBSCRIBE',
+        'SUBACK',
+        'PUBLISH {"state":"online"}',
+      ]);
+
+      const reconnected = new Promise<boolean>((resolve) =>
+        conn.once('connected', (info) => resolve(info.newSession)),
+      );
+      seen.length = 0;
+      await own.kill();
+      await own.restart();
+      expect(await reconnected).toBe(true);
+      expect(seen).toEqual([
+        'CONNACK session_present=false',
+        'SUBSCRIBE',
+        'SUBACK',
+        'PUBLISH {"state":"online"}',
+      ]);
+    } finally {
+      await own.stop();
+    }
+  });
+});
+
 describe('a refused subscription', () => {
   it('is logged once as an error, and the bridge still says online', async () => {
     // aedes (the embedded broker's engine) with an authorizer that refuses every subscription,

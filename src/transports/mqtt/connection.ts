@@ -91,6 +91,8 @@ export class MqttConnection extends EventEmitter<{ connected: [ConnectedInfo]; d
   /** When `online` last changed (epoch ms); null before the first attempt settled. */
   private changedAt: number | null = null;
   private settleFirstAttempt: () => void = () => {};
+  /** The callbacks of our `online` publishes the broker has not acknowledged yet. */
+  private readonly onlineInFlight = new Set<unknown>();
   private readonly backoff: BackoffPolicy;
   private readonly log: Logger;
 
@@ -217,10 +219,27 @@ export class MqttConnection extends EventEmitter<{ connected: [ConnectedInfo]; d
     const subscribed = newSession || connect === 1 ? this.subscribeAll(connect) : Promise.resolve();
     void subscribed.then(() => {
       if (connect !== this.connects || !this.online) return; // lost meanwhile: the next connect says it
-      this.client.publish(this.topic(STATE_TOPIC), ONLINE, { qos: 1, retain: true });
+      this.announceOnline();
       this.settleFirstAttempt();
       this.emit('connected', { newSession });
     });
+  }
+
+  private announceOnline(): void {
+    const acknowledged = () => this.onlineInFlight.delete(acknowledged);
+    this.onlineInFlight.add(acknowledged);
+    this.client.publish(this.topic(STATE_TOPIC), ONLINE, { qos: 1, retain: true }, acknowledged);
+  }
+
+  /**
+   * mqtt.js sends every unacknowledged QoS 1 publish again on the next connect, before it even
+   * reports the CONNACK: an `online` from a lost connection would reach a new session ahead of our
+   * subscriptions. Each connect says online itself, after its SUBACK.
+   */
+  private forgetUnacknowledgedOnline(): void {
+    for (const [messageId, { cb }] of Object.entries(this.client.outgoing)) {
+      if (this.onlineInFlight.has(cb)) this.client.removeOutgoingMessage(Number(messageId));
+    }
   }
 
   /** Resolves once the broker answered every subscription (a refusal is logged, not thrown). */
@@ -247,6 +266,7 @@ export class MqttConnection extends EventEmitter<{ connected: [ConnectedInfo]; d
   private onClose(): void {
     const wasOnline = this.online;
     this.online = false;
+    this.forgetUnacknowledgedOnline();
     if (wasOnline || this.changedAt === null) this.changedAt = Date.now();
     if (this.switchingProtocol) {
       this.switchingProtocol = false;
