@@ -147,39 +147,45 @@ function noDelayOf(conn: MqttConnection): unknown {
   return symbol === undefined ? undefined : stream[symbol];
 }
 
+/** A new session, as it must go: subscribed, and the SUBACK in, before online. */
+const SUBSCRIBED_THEN_ONLINE = [
+  'CONNACK session_present=false',
+  'SUBSCRIBE',
+  'SUBACK',
+  'PUBLISH {"state":"online"}',
+];
+
+/** A connection to `own` with a request filter and quick reconnects, its packets logged from before the socket opens. */
+function watchedConnection(own: Broker): { conn: MqttConnection; seen: string[] } {
+  const opts = options({
+    url: own.url,
+    subscriptions: ['x/request/#'],
+    backoff: { base_ms: 20, max_ms: 100 },
+  });
+  const conn = new MqttConnection(opts, memoryLogger().log);
+  open.push(conn);
+  return { conn, seen: packetLog(conn) };
+}
+
+/** Resolves with whether the next connect brought a new session. */
+function nextConnect(conn: MqttConnection): Promise<boolean> {
+  return new Promise((resolve) => conn.once('connected', (info) => resolve(info.newSession)));
+}
+
 describe('subscribed before online', () => {
   it('subscribes, and waits for the SUBACK, before saying online: on the first connect and on every new session', async () => {
     const own = await startMosquitto(); // restarted below without persistence: a new session
     try {
-      const opts = options({
-        url: own.url,
-        subscriptions: ['x/request/#'],
-        backoff: { base_ms: 20, max_ms: 100 },
-      });
-      const conn = new MqttConnection(opts, memoryLogger().log);
-      open.push(conn);
-      const seen = packetLog(conn); // attached before the socket even opens
+      const { conn, seen } = watchedConnection(own);
       await conn.firstAttempt;
       // connectMqtt (and with it the bridge's `ready`) resolves only after all of this.
-      expect(seen).toEqual([
-        'CONNACK session_present=false',
-        'SUBSCRIBE',
-        'SUBACK',
-        'PUBLISH {"state":"online"}',
-      ]);
+      expect(seen).toEqual(SUBSCRIBED_THEN_ONLINE);
 
-      const reconnected = new Promise<boolean>((resolve) =>
-        conn.once('connected', (info) => resolve(info.newSession)),
-      );
+      const reconnected = nextConnect(conn);
       seen.length = 0;
       await own.restart();
       expect(await reconnected).toBe(true);
-      expect(seen).toEqual([
-        'CONNACK session_present=false',
-        'SUBSCRIBE',
-        'SUBACK',
-        'PUBLISH {"state":"online"}',
-      ]);
+      expect(seen).toEqual(SUBSCRIBED_THEN_ONLINE);
       // A filter added later is kept the same way.
       await conn.keepSubscribed('x/later/#');
       const heard: string[] = [];
@@ -194,9 +200,7 @@ describe('subscribed before online', () => {
       await publisher.stop();
 
       // The broker kept the session across a lost connection: no need to subscribe again.
-      const again = new Promise<boolean>((resolve) =>
-        conn.once('connected', (info) => resolve(info.newSession)),
-      );
+      const again = nextConnect(conn);
       seen.length = 0;
       conn.client.stream.destroy();
       expect(await again).toBe(false);
@@ -213,40 +217,21 @@ describe('an online the broker never acknowledged', () => {
   it('is not sent again ahead of the subscriptions when the next connect brings a new session', async () => {
     const own = await startMosquitto(); // no persistence: restarted, it has no session for us
     try {
-      const opts = options({
-        url: own.url,
-        subscriptions: ['x/request/#'],
-        backoff: { base_ms: 20, max_ms: 100 },
-      });
-      const conn = new MqttConnection(opts, memoryLogger().log);
-      open.push(conn);
-      const seen = packetLog(conn);
+      const { conn, seen } = watchedConnection(own);
       // Frozen once it granted the subscription: the `online` that follows gets no PUBACK, so
       // mqtt.js keeps it to send again on the next connect, before it even reports the CONNACK.
       conn.client.on('packetreceive', (packet: Packet) => {
         if (packet.cmd === 'suback' && seen.length === 3) own.pause();
       });
       await conn.firstAttempt;
-      expect(seen).toEqual([
-        'CONNACK session_present=false',
-        'SUBSCRIBE',
-        'SUBACK',
-        'PUBLISH {"state":"online"}',
-      ]);
+      expect(seen).toEqual(SUBSCRIBED_THEN_ONLINE);
 
-      const reconnected = new Promise<boolean>((resolve) =>
-        conn.once('connected', (info) => resolve(info.newSession)),
-      );
+      const reconnected = nextConnect(conn);
       seen.length = 0;
       await own.kill();
       await own.restart();
       expect(await reconnected).toBe(true);
-      expect(seen).toEqual([
-        'CONNACK session_present=false',
-        'SUBSCRIBE',
-        'SUBACK',
-        'PUBLISH {"state":"online"}',
-      ]);
+      expect(seen).toEqual(SUBSCRIBED_THEN_ONLINE);
     } finally {
       await own.stop();
     }
