@@ -27,6 +27,17 @@ export function httpUrl(h: Harness): string {
   return http.url();
 }
 
+/**
+ * The secret of a key `seam_<key_id>_<secret>`: all after the key id. The secret is base64url and
+ * may hold `_` itself (one key in 64 even starts with one), so split('_') would cut it short, or
+ * to nothing, and a test looking for it would find a few bytes that are anywhere.
+ */
+export function keySecret(key: string): string {
+  const secret = /^seam_[0-9a-f]{8}_([A-Za-z0-9_-]{43})$/.exec(key)?.[1];
+  if (secret === undefined) throw new Error('not an API key of the form seam_<key_id>_<secret>');
+  return secret;
+}
+
 export function seamClient(url: string, apiKey: string, extra: Record<string, unknown> = {}): SeamHttp {
   return new SeamHttp({ apiKey, endpoint: url, ...extra });
 }
