@@ -115,11 +115,18 @@ describe('idleMemoryForProcess', () => {
       garbage = null;
       const before = process.memoryUsage().heapUsed;
       idle.start();
-      setTimeout(() => {
-        idle.stop();
-        const freed = (before - process.memoryUsage().heapUsed) / 1048576;
-        console.log(JSON.stringify({ lines, freed, asked }));
-      }, 400);
+      // Until the collection came (a loaded machine may take a few busy samples first), then a
+      // while more, in which nothing grew and so nothing more is collected.
+      const began = Date.now();
+      const waiting = setInterval(() => {
+        if (asked.length === 0 && Date.now() - began < 10000) return;
+        clearInterval(waiting);
+        setTimeout(() => {
+          idle.stop();
+          const freed = (before - process.memoryUsage().heapUsed) / 1048576;
+          console.log(JSON.stringify({ lines, freed, asked }));
+        }, 200);
+      }, 20);
     `;
     const out = execFileSync(
       process.execPath,

@@ -136,8 +136,9 @@ describe('retained state after the broker lost it', () => {
     const devices = [h.deviceId(0), h.deviceId(1)];
     expect(await retained(b.url, topic(`access_codes/${live[0]}`))).not.toBeNull();
 
-    await b.restart(); // no persistence: every retained message is gone
-    expect(await retained(b.url, topic(`devices/${devices[0]}`))).toBeNull();
+    // No persistence: every retained message is gone. (Not checked here: the bridge's reconnect,
+    // 0.8-1.2 s later, may on a slow machine come before the check and publish them again.)
+    await b.restart();
 
     await eventually(
       () => h.log.text.includes('every retained topic published again'),

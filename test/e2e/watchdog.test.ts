@@ -78,9 +78,9 @@ it('sends no ping while its event loop is blocked, and pings again once it turns
   expect(start).toBeGreaterThan(0);
   expect(messages.slice(start, end).filter(isPing)).toEqual([]); // two seconds, ten intervals: silence
   expect(messages.slice(end).filter(isPing).length).toBeGreaterThanOrEqual(2);
-  expect(
-    daemon.lines().filter((l) => l.msg === 'the event loop was blocked; watchdog ping was late'),
-  ).toHaveLength(1);
+  // Said once for the block (about 1,800 ms late); a loaded machine may add a short stall of its own.
+  const late = daemon.lines().filter((l) => l.msg === 'the event loop was blocked; watchdog ping was late');
+  expect(late.filter((l) => (l.blocked_ms as number) >= 1500)).toHaveLength(1);
 }, 60_000);
 
 it('does not ping when systemd set no watchdog, or set it for another process', async () => {

@@ -158,15 +158,23 @@ function writePasswordFile(path: string, users: Record<string, string>): void {
   });
 }
 
+/** Ports handed out by this process: the kernel may offer a port again once its probe closed. */
+const handedOut = new Set<number>();
+
+/** A loopback port free now, and never one this process was given before. */
 export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no TCP address');
-  server.close();
-  await once(server, 'close');
-  return address.port;
+  for (;;) {
+    const server = createServer();
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const address = server.address();
+    if (address === null || typeof address === 'string') throw new Error('no TCP address');
+    server.close();
+    await once(server, 'close');
+    if (handedOut.has(address.port)) continue;
+    handedOut.add(address.port);
+    return address.port;
+  }
 }
 
 async function waitForPort(port: number): Promise<void> {

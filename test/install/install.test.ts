@@ -204,19 +204,20 @@ describe.skipIf(!asRoot)('systemd/install.sh into a temporary root', () => {
   }
 
   it('the installed, compiled daemon runs on its own Node and production dependencies, and stops on SIGTERM', async () => {
-    const port = 20000 + Math.floor(Math.random() * 20000);
+    const port = await freePort();
+    const httpPort = await freePort();
     const daemon = startInstalled('smoke', [
       `mqtt: { url: embedded, embedded_port: ${port} }`,
-      `http: { listen: "127.0.0.1:${port + 1}" }`,
+      `http: { listen: "127.0.0.1:${httpPort}" }`,
     ]);
     try {
       await daemon.waitFor('"lock online"');
       expect(daemon.output()).toContain(`"version":"${VERSION}"`);
       // The chunks loaded on demand (the embedded broker, the simulated driver, HTTP) and the
       // console's files beside them, found from the installed bundle.
-      const page = await fetch(`http://127.0.0.1:${port + 1}/`);
+      const page = await fetch(`http://127.0.0.1:${httpPort}/`);
       expect([page.status, await page.text()]).toEqual([200, expect.stringContaining('<html')]);
-      const script = await fetch(`http://127.0.0.1:${port + 1}/console/vendor/preact.mjs`);
+      const script = await fetch(`http://127.0.0.1:${httpPort}/console/vendor/preact.mjs`);
       expect(script.status).toBe(200);
       // Bundled code runs outside node_modules, where Node warns of deprecated calls.
       expect(daemon.output()).not.toMatch(/Warning/);

@@ -348,7 +348,8 @@ describe('retries', () => {
 
 describe('suspension', () => {
   it('a permanent refusal fails the code with no retry; a reconnect resumes only codes failed with failed_to_set_on_device', async () => {
-    const timing = { delay_warning_after_ms: 100, fail_after_ms: 200 };
+    // Long enough that the refusal comes first even on a loaded machine.
+    const timing = { delay_warning_after_ms: 500, fail_after_ms: 1000 };
     const { h, lock, deviceId } = await onlineLock({}, { timing });
     const dup = h.createCode(deviceId, '731905');
     expect((await lock.waitForPending()).kind).toBe('writeSlot');
@@ -359,12 +360,12 @@ describe('suspension', () => {
     await sleep(300); // several backoff periods (20..200 ms)
     expect(lock.sent('writeSlot')).toHaveLength(1);
 
-    // A code the lock never answered for fails with failed_to_set_on_device (fail_after 200 ms)...
+    // A code the lock never answered for fails with failed_to_set_on_device (fail_after 1 s)...
     lock.goOffline();
     const quiet = h.createCode(deviceId, '593027');
     await eventually(
       () => h.code(quiet)?.errors.some((e) => e.error_code === 'failed_to_set_on_device'),
-      2000,
+      5000,
       'failed by time',
     );
     expect(h.code(quiet)!.suspended).toBe(true);
