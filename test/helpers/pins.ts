@@ -1,7 +1,9 @@
-// Looking for a PIN in a log or an output: as a value of its own, not digits that happen to sit
-// inside a longer number or an id (a millisecond timestamp holds any six digits now and then).
+// Looking for a PIN (or another secret) in a log or an output: as a value of its own, not
+// characters that happen to sit inside a longer number or an id (a millisecond timestamp holds any
+// six digits now and then).
 
 /** True when `pin` stands alone somewhere in `text`. */
 export function showsPin(text: string, pin: string): boolean {
-  return new RegExp(`(?<![0-9A-Za-z])${pin}(?![0-9A-Za-z])`).test(text);
+  const literal = pin.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(?<![0-9A-Za-z])${literal}(?![0-9A-Za-z])`).test(text);
 }
